@@ -1,0 +1,212 @@
+package io.edgegateway.connector.mqtt.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+
+import io.edgegateway.api.Alert;
+import io.edgegateway.api.Explanation;
+import io.edgegateway.api.MetricsSnapshot;
+
+/**
+ * The JSON the gateway publishes (UTF-8, one object per MQTT message). Pure and thread-safe. Keys are camelCase
+ * for alerts, explanations and status, as below, and never change meaning; consumers must ignore keys they do not
+ * know (fields may be added). Times are ISO-8601 UTC text ({@code 2024-05-01T12:00:00.123Z}). A number that is
+ * NaN or infinite is written as {@code null}, so every message is valid JSON.
+ *
+ * <h2>Alert</h2>
+ * Topic {@code gateway/<gatewayId>/alerts/<assetId>}, QoS 1, not retained.
+ * <pre>{@code
+ * {"alertId":"4f7c...","gatewayId":"line-1","assetId":"pump-1","signal":"bearing_temperature",
+ *  "detector":"threshold","detectorVersion":"0.1.0","severity":"CRITICAL","score":7.5,"baseline":80.0,
+ *  "value":87.5,"unit":"degC","observedTime":"2024-05-01T12:00:00Z","detectionTime":"2024-05-01T12:00:00.004Z",
+ *  "message":"above high limit 80.0 degC"}
+ * }</pre>
+ * <ul>
+ * <li>{@code alertId} (text): unique id (UUID); the explanation of this alert carries the same id.</li>
+ * <li>{@code gatewayId} (text): the gateway that raised it (framework property {@code gateway.id}).</li>
+ * <li>{@code assetId} (text): the machine.</li>
+ * <li>{@code signal} (text): the measured signal.</li>
+ * <li>{@code detector} (text): the detector's name.</li>
+ * <li>{@code detectorVersion} (text): version of the bundle that provided the detector; may be empty.</li>
+ * <li>{@code severity} (text): {@code INFO}, {@code WARNING} or {@code CRITICAL}.</li>
+ * <li>{@code score} (number or null): the detector's anomaly score, in the detector's own scale.</li>
+ * <li>{@code baseline} (number or null): what the detector expected; null when it has none.</li>
+ * <li>{@code value} (number or null): the sample value that fired the alert.</li>
+ * <li>{@code unit} (text): the sample's engineering unit; empty when unknown.</li>
+ * <li>{@code observedTime} (ISO-8601 UTC): when the value was measured (source time).</li>
+ * <li>{@code detectionTime} (ISO-8601 UTC): when the gateway decided.</li>
+ * <li>{@code message} (text): human-readable summary; may be empty.</li>
+ * </ul>
+ *
+ * <h2>Explanation</h2>
+ * Topic {@code gateway/<gatewayId>/explanations/<assetId>}, QoS 1, not retained.
+ * <pre>{@code
+ * {"alertId":"4f7c...","gatewayId":"line-1","assetId":"pump-1","text":"The bearing temperature rose ...",
+ *  "probableCause":"bearing wear","recommendedAction":"check lubrication","urgency":"WARNING","source":"llm",
+ *  "modelId":"explainer-small","modelVersion":"3","latencyMs":412.5,"createdTime":"2024-05-01T12:00:00.420Z"}
+ * }</pre>
+ * <ul>
+ * <li>{@code alertId} (text): the alert explained.</li>
+ * <li>{@code gatewayId} (text): the gateway.</li>
+ * <li>{@code assetId} (text): the alert's asset.</li>
+ * <li>{@code text} (text): the explanation a person reads.</li>
+ * <li>{@code probableCause} (text): short structured cause; may be empty.</li>
+ * <li>{@code recommendedAction} (text): short structured action; may be empty.</li>
+ * <li>{@code urgency} (text): {@code INFO}, {@code WARNING} or {@code CRITICAL}.</li>
+ * <li>{@code source} (text): who wrote it, {@code llm} or {@code template}.</li>
+ * <li>{@code modelId} (text): the model that produced it; empty for templates.</li>
+ * <li>{@code modelVersion} (text): that model's version; empty for templates.</li>
+ * <li>{@code latencyMs} (number or null): milliseconds from alert to explanation.</li>
+ * <li>{@code createdTime} (ISO-8601 UTC): when it was produced.</li>
+ * </ul>
+ *
+ * <h2>Status</h2>
+ * Topic {@code gateway/<gatewayId>/status}, QoS 1, retained. {@code {"gatewayId":"line-1","state":"online",
+ * "since":"2024-05-01T12:00:00Z","version":"0.1.0.SNAPSHOT"}} after each connect;
+ * {@code {"gatewayId":"line-1","state":"offline","reason":"stopped"}} on a clean stop; the broker publishes
+ * {@code {"gatewayId":"line-1","state":"offline","reason":"connection lost"}} (the Last Will) when the gateway
+ * vanishes.
+ *
+ * <h2>Metrics</h2>
+ * Topic {@code gateway/<gatewayId>/metrics}, QoS 0, not retained, every {@code metrics.interval.s}. Keys are
+ * snake_case: {@code gatewayId, time, received, accepted, evaluated, rejected} (object: reason to count),
+ * {@code alerts, explanations, queue_depth, queue_capacity, latency_p50_us, latency_p99_us, latency_max_us,
+ * signals} (the pipeline's counters, absent while the pipeline's metrics service is not available), and
+ * {@code uplink_published, uplink_dropped, uplink_queue_depth} (this publisher's own counters).
+ */
+final class MessageJson {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private MessageJson() {
+    }
+
+    /** The uplink's own counters, for the metrics message. */
+    record UplinkCounters(long published, long dropped, int queueDepth) {
+    }
+
+    static byte[] alert(Alert a, String gatewayId) {
+        return write(g -> {
+            g.writeStringField("alertId", a.alertId());
+            g.writeStringField("gatewayId", gatewayId);
+            g.writeStringField("assetId", a.assetId());
+            g.writeStringField("signal", a.signal());
+            g.writeStringField("detector", a.detector());
+            g.writeStringField("detectorVersion", a.detectorVersion());
+            g.writeStringField("severity", a.severity().name());
+            number(g, "score", a.score());
+            number(g, "baseline", a.baseline());
+            number(g, "value", a.value());
+            g.writeStringField("unit", a.unit());
+            time(g, "observedTime", a.observedTime());
+            time(g, "detectionTime", a.detectionTime());
+            g.writeStringField("message", a.message());
+        });
+    }
+
+    static byte[] explanation(Explanation e, String gatewayId) {
+        return write(g -> {
+            g.writeStringField("alertId", e.alertId());
+            g.writeStringField("gatewayId", gatewayId);
+            g.writeStringField("assetId", e.assetId());
+            g.writeStringField("text", e.text());
+            g.writeStringField("probableCause", e.probableCause());
+            g.writeStringField("recommendedAction", e.recommendedAction());
+            g.writeStringField("urgency", e.urgency().name());
+            g.writeStringField("source", e.source());
+            g.writeStringField("modelId", e.modelId());
+            g.writeStringField("modelVersion", e.modelVersion());
+            number(g, "latencyMs", e.latencyMillis());
+            time(g, "createdTime", e.createdTime());
+        });
+    }
+
+    static byte[] online(String gatewayId, Instant since, String version) {
+        return write(g -> {
+            g.writeStringField("gatewayId", gatewayId);
+            g.writeStringField("state", "online");
+            time(g, "since", since);
+            g.writeStringField("version", version);
+        });
+    }
+
+    static byte[] offline(String gatewayId, String reason) {
+        return write(g -> {
+            g.writeStringField("gatewayId", gatewayId);
+            g.writeStringField("state", "offline");
+            g.writeStringField("reason", reason);
+        });
+    }
+
+    /**
+     * @param snapshot the pipeline's counters; null when the pipeline's metrics service is not available
+     */
+    static byte[] metrics(String gatewayId, Instant now, MetricsSnapshot snapshot, UplinkCounters uplink) {
+        return write(g -> {
+            g.writeStringField("gatewayId", gatewayId);
+            time(g, "time", snapshot == null ? now : snapshot.time());
+            if (snapshot != null) {
+                g.writeNumberField("received", snapshot.received());
+                g.writeNumberField("accepted", snapshot.accepted());
+                g.writeNumberField("evaluated", snapshot.evaluated());
+                g.writeObjectFieldStart("rejected");
+                for (Map.Entry<String, Long> r : new TreeMap<>(snapshot.rejected()).entrySet()) {
+                    g.writeNumberField(r.getKey(), r.getValue());
+                }
+                g.writeEndObject();
+                g.writeNumberField("alerts", snapshot.alerts());
+                g.writeNumberField("explanations", snapshot.explanations());
+                g.writeNumberField("queue_depth", snapshot.queueDepth());
+                g.writeNumberField("queue_capacity", snapshot.queueCapacity());
+                g.writeNumberField("latency_p50_us", snapshot.latencyP50Micros());
+                g.writeNumberField("latency_p99_us", snapshot.latencyP99Micros());
+                g.writeNumberField("latency_max_us", snapshot.latencyMaxMicros());
+                g.writeNumberField("signals", snapshot.signals());
+            }
+            g.writeNumberField("uplink_published", uplink.published());
+            g.writeNumberField("uplink_dropped", uplink.dropped());
+            g.writeNumberField("uplink_queue_depth", uplink.queueDepth());
+        });
+    }
+
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] write(Body body) {
+        try (ByteArrayBuilder buf = new ByteArrayBuilder(512);
+             JsonGenerator g = JSON.createGenerator(buf, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+            g.flush();
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in-memory: does not happen
+        }
+    }
+
+    private static void number(JsonGenerator g, String name, double v) throws IOException {
+        if (Double.isFinite(v)) {
+            g.writeNumberField(name, v);
+        } else {
+            g.writeNullField(name);
+        }
+    }
+
+    private static void time(JsonGenerator g, String name, Instant t) throws IOException {
+        if (t == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, t.toString());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.edgegateway.connector.mqtt.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+    /** An instance of a config annotation: the given values, the annotation's defaults for the rest. */
+    @SuppressWarnings("unchecked")
+    static <A> A config(Class<A> type, Object... keyValues) {
+        Map<String, Object> values = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            values.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return (A) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            if (values.containsKey(method.getName())) {
+                return values.get(method.getName());
+            }
+            return method.getDefaultValue();
+        });
+    }
+
+    static MqttTelemetrySource.Config source(Object... kv) {
+        Object[] all = new Object[kv.length + 4];
+        all[0] = "broker_url";
+        all[1] = "tcp://127.0.0.1:1883";
+        all[2] = "topics";
+        all[3] = new String[] {"plant/+/+"};
+        System.arraycopy(kv, 0, all, 4, kv.length);
+        return config(MqttTelemetrySource.Config.class, all);
+    }
+
+    @Test
+    void sourceDefaults() {
+        MqttTelemetrySource.Settings s = MqttTelemetrySource.validate(source());
+        assertThat(s.broker().url()).isEqualTo("tcp://127.0.0.1:1883");
+        assertThat(s.sourceName()).isEqualTo("127.0.0.1:1883");
+        assertThat(s.sourceId()).isEqualTo("mqtt:127.0.0.1:1883");
+        assertThat(s.qos()).isEqualTo(1);
+        assertThat(s.cleanSession()).isFalse();
+        assertThat(s.format()).isEqualTo(PayloadDecoder.Format.JSON);
+        assertThat(s.topicPattern()).isNull();
+        assertThat(s.fields()).isEqualTo(PayloadDecoder.Fields.DEFAULT);
+        assertThat(s.maxPayloadBytes()).isEqualTo(65536);
+        assertThat(s.reconnectMinMs()).isEqualTo(500);
+        assertThat(s.reconnectMaxMs()).isEqualTo(30000);
+        assertThat(s.maxInflight()).isEqualTo(1000);
+        assertThat(s.clientId()).isNull();
+        assertThat(s.username()).isNull();
+        assertThat(s.password()).isNull();
+    }
+
+    @Test
+    void commaSeparatedTopicsAndNames() {
+        MqttTelemetrySource.Settings s = MqttTelemetrySource.validate(source("topics",
+                new String[] {" plant/+/+ , plant/+/batch", "x/#"}, "source_name", "plant-broker",
+                "payload_format", "NUMBER", "topic_pattern", "plant/{asset}/{signal}"));
+        assertThat(s.topics()).containsExactly("plant/+/+", "plant/+/batch", "x/#");
+        assertThat(s.sourceId()).isEqualTo("mqtt:plant-broker");
+        assertThat(s.format()).isEqualTo(PayloadDecoder.Format.NUMBER);
+    }
+
+    @Test
+    void sslDefaultPort() {
+        assertThat(MqttTelemetrySource.validate(source("broker_url", "ssl://broker.example.com")).sourceName())
+                .isEqualTo("broker.example.com:8883");
+    }
+
+    @Test
+    void sourceErrorsNameTheSetting() {
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", "localhost:1883")))
+                .hasMessage("io.edgegateway.mqtt.source: setting 'broker.url' = 'localhost:1883' is not a valid MQTT "
+                        + "URL (expected tcp://host:port or ssl://host:port)");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", "http://h:1")))
+                .hasMessageContaining("'broker.url'");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", "tcp://h:99999")))
+                .hasMessageContaining("'broker.url'").hasMessageContaining("port");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", null)))
+                .hasMessageContaining("'broker.url' is missing");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("qos", 3)))
+                .hasMessage("io.edgegateway.mqtt.source: setting 'qos' = '3' is out of range (0..2)");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("payload_format", "xml")))
+                .hasMessageContaining("'payload.format' = 'xml'");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("topics", new String[] {" , "})))
+                .hasMessageContaining("'topics' is missing");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("topics", null)))
+                .hasMessageContaining("'topics' is missing");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("topics", new String[] {"a/#/b"})))
+                .hasMessageContaining("'topics'").hasMessageContaining("a/#/b");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("payload_format", "number")))
+                .hasMessageContaining("'topic.pattern' is missing");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("payload_format", "number",
+                "topic_pattern", "plant/{asset}/+"))).hasMessageContaining("{signal}");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("topic_pattern", "a/{x}")))
+                .hasMessageContaining("'topic.pattern' = 'a/{x}'");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("json_value", " ")))
+                .hasMessageContaining("'json.value'");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("reconnect_min_ms", 50000L)))
+                .hasMessageContaining("'reconnect.max.ms'");
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("max_payload_bytes", 0)))
+                .hasMessageContaining("'max.payload.bytes'");
+    }
+
+    static MqttUplink.Config uplink(Object... kv) {
+        Object[] all = new Object[kv.length + 2];
+        all[0] = "broker_url";
+        all[1] = "tcp://10.0.0.5:1883";
+        System.arraycopy(kv, 0, all, 2, kv.length);
+        return config(MqttUplink.Config.class, all);
+    }
+
+    @Test
+    void uplinkDefaults() {
+        MqttUplink.Settings s = MqttUplink.validate(uplink(), "line-1");
+        assertThat(s.clientId()).isEqualTo("edgegw-line-1");
+        assertThat(s.alertQos()).isEqualTo(1);
+        assertThat(s.queueCapacity()).isEqualTo(10000);
+        assertThat(s.metricsIntervalS()).isEqualTo(10);
+        assertThat(s.maxInflight()).isEqualTo(1000);
+        assertThat(s.reconnectMinMs()).isEqualTo(500);
+        assertThat(s.reconnectMaxMs()).isEqualTo(30000);
+        assertThat(MqttUplink.validate(uplink("client_id", "me", "metrics_interval_s", 0), "g").clientId())
+                .isEqualTo("me");
+    }
+
+    @Test
+    void uplinkErrors() {
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("broker_url", "tcp:/x"), "g"))
+                .hasMessageStartingWith("io.edgegateway.mqtt.uplink: setting 'broker.url' = 'tcp:/x'");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("alert_qos", -1), "g"))
+                .hasMessageContaining("'alert.qos'");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("queue_capacity", 0), "g"))
+                .hasMessageContaining("'queue.capacity'");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("metrics_interval_s", -5), "g"))
+                .hasMessageContaining("'metrics.interval.s'");
+    }
+
+    @Test
+    void gatewayIdAndTopicLevels() {
+        assertThat(MqttUplink.gatewayId(null)).isEqualTo("gateway");
+        assertThat(MqttUplink.gatewayId("  ")).isEqualTo("gateway");
+        assertThat(MqttUplink.gatewayId("line-1")).isEqualTo("line-1");
+        assertThatThrownBy(() -> MqttUplink.gatewayId("a/b")).hasMessageContaining("'gateway.id' = 'a/b'");
+        assertThat(MqttUplink.topicLevel("pump-1")).isEqualTo("pump-1");
+        assertThat(MqttUplink.topicLevel("a/b+c#")).isEqualTo("a_b_c_");
+        assertThat(MqttUplink.topicLevel("")).isEqualTo("_");
+    }
+}

@@ -1,0 +1,99 @@
+package io.edgegateway.connector.mqtt.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+import java.time.Instant;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgegateway.api.Alert;
+import io.edgegateway.api.Explanation;
+import io.edgegateway.api.MetricsSnapshot;
+import io.edgegateway.api.Severity;
+
+class MessageJsonTest {
+
+    static final Instant OBSERVED = Instant.parse("2024-05-01T12:00:00Z");
+    static final Instant DETECTED = Instant.parse("2024-05-01T12:00:00.004Z");
+
+    @Test
+    void alertSchema() {
+        Alert a = new Alert("id-1", "pump-1", "temp", "threshold", "0.1.0", Severity.CRITICAL, 7.5, 80.0, 87.5,
+                "degC", OBSERVED, DETECTED, "above high limit \"80\"\n");
+        Map<String, Object> m = Json.object(MessageJson.alert(a, "line-1"));
+        assertThat(m.keySet()).containsExactly("alertId", "gatewayId", "assetId", "signal", "detector",
+                "detectorVersion", "severity", "score", "baseline", "value", "unit", "observedTime", "detectionTime",
+                "message");
+        assertThat(m).contains(entry("alertId", "id-1"), entry("gatewayId", "line-1"), entry("assetId", "pump-1"),
+                entry("signal", "temp"), entry("detector", "threshold"), entry("detectorVersion", "0.1.0"),
+                entry("severity", "CRITICAL"), entry("score", 7.5), entry("baseline", 80.0), entry("value", 87.5),
+                entry("unit", "degC"), entry("observedTime", "2024-05-01T12:00:00Z"),
+                entry("detectionTime", "2024-05-01T12:00:00.004Z"), entry("message", "above high limit \"80\"\n"));
+    }
+
+    @Test
+    void nonFiniteNumbersAreNull() {
+        Alert a = new Alert("id", "a", "s", "d", null, Severity.INFO, Double.POSITIVE_INFINITY, Double.NaN,
+                Double.NEGATIVE_INFINITY, null, OBSERVED, DETECTED, null);
+        Map<String, Object> m = Json.object(MessageJson.alert(a, "g"));
+        assertThat(m).containsEntry("score", null).containsEntry("baseline", null).containsEntry("value", null)
+                .containsEntry("unit", "").containsEntry("detectorVersion", "").containsEntry("message", "");
+        assertThat(m).containsKeys("score", "baseline", "value");
+    }
+
+    @Test
+    void explanationSchema() {
+        Explanation e = new Explanation("id-1", "pump-1", "Bearing runs hot.", "bearing wear", "check lubrication",
+                Severity.WARNING, Explanation.SOURCE_LLM, "explainer-small", "3", 412.5,
+                Instant.parse("2024-05-01T12:00:00.420Z"));
+        Map<String, Object> m = Json.object(MessageJson.explanation(e, "line-1"));
+        assertThat(m.keySet()).containsExactly("alertId", "gatewayId", "assetId", "text", "probableCause",
+                "recommendedAction", "urgency", "source", "modelId", "modelVersion", "latencyMs", "createdTime");
+        assertThat(m).contains(entry("alertId", "id-1"), entry("gatewayId", "line-1"), entry("assetId", "pump-1"),
+                entry("text", "Bearing runs hot."), entry("probableCause", "bearing wear"),
+                entry("recommendedAction", "check lubrication"), entry("urgency", "WARNING"), entry("source", "llm"),
+                entry("modelId", "explainer-small"), entry("modelVersion", "3"), entry("latencyMs", 412.5),
+                entry("createdTime", "2024-05-01T12:00:00.420Z"));
+        Explanation t = new Explanation("id", "a", "x", null, null, null, Explanation.SOURCE_TEMPLATE, null, null,
+                Double.NaN, OBSERVED);
+        assertThat(Json.object(MessageJson.explanation(t, "g"))).containsEntry("latencyMs", null)
+                .containsEntry("urgency", "INFO").containsEntry("modelId", "");
+    }
+
+    @Test
+    void status() {
+        assertThat(Json.object(MessageJson.online("g", OBSERVED, "0.1.0.SNAPSHOT"))).containsExactly(
+                entry("gatewayId", "g"), entry("state", "online"), entry("since", "2024-05-01T12:00:00Z"),
+                entry("version", "0.1.0.SNAPSHOT"));
+        assertThat(Json.object(MessageJson.offline("g", "stopped"))).containsExactly(entry("gatewayId", "g"),
+                entry("state", "offline"), entry("reason", "stopped"));
+    }
+
+    @Test
+    void metrics() {
+        MetricsSnapshot s = new MetricsSnapshot(OBSERVED, 100, 90, 89, Map.of("malformed_payload", 7L,
+                "queue_full", 3L), 2, 1, 5, 1000, 120, 900, 4000, 12);
+        Map<String, Object> m = Json.object(MessageJson.metrics("g", DETECTED, s,
+                new MessageJson.UplinkCounters(3, 1, 0)));
+        assertThat(m.keySet()).containsExactly("gatewayId", "time", "received", "accepted", "evaluated", "rejected",
+                "alerts", "explanations", "queue_depth", "queue_capacity", "latency_p50_us", "latency_p99_us",
+                "latency_max_us", "signals", "uplink_published", "uplink_dropped", "uplink_queue_depth");
+        assertThat(m).contains(entry("time", "2024-05-01T12:00:00Z"), entry("received", 100L),
+                entry("accepted", 90L), entry("evaluated", 89L),
+                entry("rejected", Map.of("malformed_payload", 7L, "queue_full", 3L)), entry("alerts", 2L),
+                entry("explanations", 1L), entry("queue_depth", 5L), entry("queue_capacity", 1000L),
+                entry("latency_p50_us", 120L), entry("latency_p99_us", 900L), entry("latency_max_us", 4000L),
+                entry("signals", 12L), entry("uplink_published", 3L), entry("uplink_dropped", 1L),
+                entry("uplink_queue_depth", 0L));
+    }
+
+    @Test
+    void metricsWithoutPipeline() {
+        Map<String, Object> m = Json.object(MessageJson.metrics("g", DETECTED, null,
+                new MessageJson.UplinkCounters(0, 0, 2)));
+        assertThat(m).containsOnlyKeys("gatewayId", "time", "uplink_published", "uplink_dropped",
+                "uplink_queue_depth").containsEntry("time", "2024-05-01T12:00:00.004Z");
+    }
+}

@@ -1,0 +1,95 @@
+package io.edgegateway.testbed.harness;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real mosquitto (Debian package) on a free loopback port, started and stopped by tests and benchmarks.
+ * It can be stopped, killed with SIGKILL and restarted on the same port to test recovery.
+ */
+public final class MosquittoBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    private MosquittoBroker(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Starts mosquitto in {@code dir} (config and log are written there) on a free port. */
+    public static MosquittoBroker start(Path dir) throws IOException, InterruptedException {
+        MosquittoBroker broker = new MosquittoBroker(dir, Ports.freePort());
+        broker.restart();
+        return broker;
+    }
+
+    public static String binary() {
+        for (String candidate : List.of("/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("mosquitto is not installed: run ./gateway test (it installs the Debian "
+                + "package mosquitto) or apt-get install mosquitto");
+    }
+
+    /** (Re)starts the broker on the same port; a no-op while it runs. */
+    public synchronized void restart() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        Files.createDirectories(dir);
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, String.join("\n",
+                "listener " + port + " 127.0.0.1",
+                "allow_anonymous true",
+                "persistence false",
+                // persistent sessions (clean session false) may queue many QoS 1 messages while a client is away
+                "max_queued_messages 1000000",
+                "max_inflight_messages 1000",
+                "message_size_limit 0",
+                "log_dest file " + dir.resolve("mosquitto.log"),
+                "log_type error", "log_type warning", "log_type notice", ""));
+        process = new ProcessBuilder(binary(), "-c", conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("mosquitto.out").toFile()))
+                .start();
+        if (!Ports.awaitListening(port, Duration.ofSeconds(10))) {
+            process.destroyForcibly();
+            throw new IOException("mosquitto did not listen on port " + port + " within 10 s; see "
+                    + dir.resolve("mosquitto.log"));
+        }
+    }
+
+    /** SIGKILL: the broker vanishes without closing connections politely. */
+    public synchronized void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    public String url() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public synchronized void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                kill();
+            }
+        }
+    }
+}
