@@ -2,6 +2,7 @@ package io.edgegateway.testbed;
 
 import io.edgegateway.testbed.bench.BenchCommand;
 import io.edgegateway.testbed.demo.DemoCommand;
+import io.edgegateway.testbed.nab.NabScoreCommand;
 import io.edgegateway.testbed.simulator.SimulatorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The testbed's commands, run by the repository's {@code ./gateway} script: demo, simulator, benchmarks. */
 @Command(name = "./gateway", mixinStandardHelpOptions = true,
         description = "Edge Gateway testbed: demo, plant simulator and benchmarks.",
-        subcommands = {DemoCommand.class, SimulatorCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, SimulatorCommand.class, BenchCommand.class, NabScoreCommand.class})
 public final class Tools implements Runnable {
 
     public static void main(String[] args) {
