@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.GatewayProcess;
+import io.edgegateway.testbed.harness.HeapInfo;
 import io.edgegateway.testbed.harness.MosquittoBroker;
 import io.edgegateway.testbed.harness.MqttRecorder;
 import picocli.CommandLine.Command;

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.edgegateway.testbed.harness.EmbeddedBroker;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.GatewayProcess;
+import io.edgegateway.testbed.harness.HeapInfo;
 import io.edgegateway.testbed.harness.MqttRecorder;
 import io.edgegateway.testbed.simulator.FaultSpec;
 import io.edgegateway.testbed.simulator.MqttPlantPublisher;
@@ -131,6 +132,9 @@ public final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
             summary(log, alerts, scheduled, simStart);
+            log.printf(Locale.ROOT, "Gateway memory after %.0f s: RSS %.1f MiB, heap used %.1f MiB%n",
+                    Duration.between(simStart, Instant.now()).toMillis() / 1000.0, gateway.rssBytes() / 1048576.0,
+                    HeapInfo.usedBytes(gateway.pid()) / 1048576.0);
             return 0;
         } finally {
             if (plant != null) {

@@ -1,4 +1,4 @@
-package io.edgegateway.testbed.bench;
+package io.edgegateway.testbed.harness;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Heap in use by another JVM, from {@code jcmd <pid> GC.heap_info}. */
-final class HeapInfo {
+public final class HeapInfo {
 
     /** "used 1234K" (Serial, Parallel, G1, ZGC) or "1234K used" (Shenandoah). */
     private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])\\b|\\b(\\d+)([KMG]) used");
@@ -18,29 +18,29 @@ final class HeapInfo {
     }
 
     /** Bytes of heap used (all generations, without metaspace), or -1 (the reason is logged on stderr). */
-    static long usedBytes(long pid) {
+    public static long usedBytes(long pid) {
         String jcmd = jcmd();
         try {
             Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                Bench.log("heap: jcmd did not answer within 60 s; heap_used_bytes = -1");
+                System.err.println("heap: jcmd did not answer within 60 s; heap_used_bytes = -1");
                 return -1;
             }
             String text = new String(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                Bench.log("heap: " + jcmd + " exited with " + p.exitValue() + "; heap_used_bytes = -1. Output:\n"
+                System.err.println("heap: " + jcmd + " exited with " + p.exitValue() + "; heap_used_bytes = -1. Output:\n"
                         + text);
                 return -1;
             }
             long used = parse(text);
             if (used < 0) {
-                Bench.log("heap: no 'used' figure in the jcmd output; heap_used_bytes = -1. Output:\n" + text);
+                System.err.println("heap: no 'used' figure in the jcmd output; heap_used_bytes = -1. Output:\n" + text);
             }
             return used;
         } catch (IOException e) {
-            Bench.log("heap: cannot run " + jcmd + " (" + e + "); heap_used_bytes = -1");
+            System.err.println("heap: cannot run " + jcmd + " (" + e + "); heap_used_bytes = -1");
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
