@@ -15,11 +15,29 @@ public final class MosquittoBroker implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final boolean persistent;
     private Process process;
 
     private MosquittoBroker(Path dir, int port) {
+        this(dir, port, false);
+    }
+
+    private MosquittoBroker(Path dir, int port, boolean persistent) {
         this.dir = dir;
         this.port = port;
+        this.persistent = persistent;
+    }
+
+    /**
+     * Like {@link #start}, with {@code persistence true} in {@code dir}: sessions, subscriptions and queued messages
+     * of persistent (clean session false) clients are saved after every 20 changes ({@code autosave_on_changes}) and
+     * at a clean stop, and restored by {@link #restart}. After {@link #kill} whatever changed since the last save is
+     * lost: mosquitto acknowledges a QoS 1 publish before it saves it.
+     */
+    public static MosquittoBroker startPersistent(Path dir) throws IOException, InterruptedException {
+        MosquittoBroker broker = new MosquittoBroker(dir, Ports.freePort(), true);
+        broker.restart();
+        return broker;
     }
 
     /** Starts mosquitto in {@code dir} (config and log are written there) on a free port. */
@@ -49,7 +67,11 @@ public final class MosquittoBroker implements AutoCloseable {
         Files.writeString(conf, String.join("\n",
                 "listener " + port + " 127.0.0.1",
                 "allow_anonymous true",
-                "persistence false",
+                persistent ? "persistence true" : "persistence false",
+                persistent ? "persistence_location " + dir.toAbsolutePath() + "/" : "",
+                // save after every 20 changes (queued messages, subscriptions) rather than once a second
+                persistent ? "autosave_on_changes true" : "",
+                persistent ? "autosave_interval 20" : "",
                 // persistent sessions (clean session false) may queue many QoS 1 messages while a client is away
                 "max_queued_messages 1000000",
                 "max_inflight_messages 1000",

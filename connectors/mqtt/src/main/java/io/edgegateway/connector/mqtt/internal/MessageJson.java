@@ -80,7 +80,16 @@ import io.edgegateway.api.MetricsSnapshot;
  * snake_case: {@code gatewayId, time, received, accepted, evaluated, rejected} (object: reason to count),
  * {@code alerts, explanations, queue_depth, queue_capacity, latency_p50_us, latency_p99_us, latency_max_us,
  * signals} (the pipeline's counters, absent while the pipeline's metrics service is not available), and
- * {@code uplink_published, uplink_dropped, uplink_queue_depth} (this publisher's own counters).
+ * {@code uplink_published, uplink_dropped, uplink_queue_depth} (this publisher's own counters), and the durable
+ * outbox's exact counters since the gateway started: {@code outbox_stored} (accepted and stored),
+ * {@code outbox_delivered} (acknowledged by the broker, then removed), {@code outbox_expired} (older than
+ * {@code outbox.max.age.s}), {@code outbox_dropped} (evicted or rejected by the overflow policy),
+ * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start).
+ *
+ * <h2>Delivery</h2>
+ * Alerts and explanations are delivered at least once, also across broker outages and gateway restarts (they wait
+ * in a durable outbox); a message sent again is byte-identical. Deduplicate alerts by {@code alertId}, and
+ * explanations by {@code alertId} too (one explanation per alert).
  */
 final class MessageJson {
 
@@ -89,8 +98,18 @@ final class MessageJson {
     private MessageJson() {
     }
 
-    /** The uplink's own counters, for the metrics message. */
-    record UplinkCounters(long published, long dropped, int queueDepth) {
+    /**
+     * The uplink's own counters, for the metrics message. {@code published}: acknowledged by the broker;
+     * {@code dropped}: dropped by the outbox's overflow policy or never stored (encoding/disk error);
+     * {@code queueDepth}: waiting in the outbox. The outbox's counters are exact for this run:
+     * {@code recovered + stored = delivered + expired + (dropped - rejected) + pending}.
+     */
+    record UplinkCounters(long published, long dropped, long queueDepth, long outboxRecovered, long outboxStored,
+                          long outboxDelivered, long outboxExpired, long outboxDropped, long outboxBytes) {
+
+        UplinkCounters(long published, long dropped, long queueDepth) {
+            this(published, dropped, queueDepth, 0, 0, 0, 0, 0, 0);
+        }
     }
 
     static byte[] alert(Alert a, String gatewayId) {
@@ -174,6 +193,13 @@ final class MessageJson {
             g.writeNumberField("uplink_published", uplink.published());
             g.writeNumberField("uplink_dropped", uplink.dropped());
             g.writeNumberField("uplink_queue_depth", uplink.queueDepth());
+            g.writeNumberField("outbox_stored", uplink.outboxStored());
+            g.writeNumberField("outbox_delivered", uplink.outboxDelivered());
+            g.writeNumberField("outbox_expired", uplink.outboxExpired());
+            g.writeNumberField("outbox_dropped", uplink.outboxDropped());
+            g.writeNumberField("outbox_pending", uplink.queueDepth());
+            g.writeNumberField("outbox_bytes", uplink.outboxBytes());
+            g.writeNumberField("outbox_recovered", uplink.outboxRecovered());
         });
     }
 

@@ -1,13 +1,14 @@
 package io.edgegateway.connector.mqtt.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.Locale;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -36,21 +37,30 @@ import io.edgegateway.api.Explanation;
 import io.edgegateway.api.ExplanationSink;
 import io.edgegateway.api.MetricsSnapshot;
 import io.edgegateway.api.PipelineMetrics;
+import io.edgegateway.connector.mqtt.internal.outbox.Outbox;
 
 /**
  * The gateway's publishing connection: alerts, explanations, status (retained, with a Last Will) and metrics.
  * Topics and payloads are documented on {@link MessageJson}.
  *
- * <p>Threads: {@link #onAlert} and {@link #onExplanation} run on pipeline threads and never block: they encode and
- * put the message on a bounded queue ({@code queue.capacity}; when full the message is dropped, counted as
- * {@code uplink_dropped} and logged at a limited rate). The {@code mqtt-uplink-publisher} thread drains the queue:
- * while disconnected it waits (messages stay queued); it keeps at most {@code max.inflight} publishes
- * unacknowledged, and a publish that fails (connection lost before the acknowledgement) is queued again and sent
- * after the reconnect, ahead of newer messages: delivery is at least once while the gateway runs, consumers
- * deduplicate by {@code alertId}. The {@code mqtt-uplink-reconnect} thread connects, reconnects and takes metrics.
+ * <p>Nothing lost: {@link #onAlert} and {@link #onExplanation} encode the message and append it to the durable
+ * {@link Outbox} ({@code outbox.dir}, default {@code ${gateway.home}/data/outbox}), and return only once it is stored
+ * as {@code outbox.fsync} says (so they block for an fsync: a fraction of a millisecond to a few milliseconds; with
+ * {@code batch}, concurrent pipeline workers share one). A message leaves the outbox only when the broker
+ * acknowledged it (PUBACK for QoS 1), when it is older than {@code outbox.max.age.s}, or when the overflow policy
+ * ({@code outbox.overflow}, bounded by {@code queue.capacity} messages and {@code outbox.max.bytes}) evicts it;
+ * every case is counted (metrics {@code outbox_*}). Messages waiting when the gateway stops or is killed are sent
+ * after the next start. The payload is stored as published, so a message sent again is byte-identical; consumers
+ * deduplicate by {@code alertId} (one alert, and at most one explanation, per alert id). Status and metrics are not
+ * data and do not go through the outbox.
  *
- * <p>Messages still queued when the gateway stops are lost (counted in the log); a durable outbox that keeps them
- * across restarts comes later.
+ * <p>Threads: the {@code mqtt-uplink-publisher} thread reads the outbox in order: while disconnected it waits; it
+ * keeps at most {@code max.inflight} publishes unacknowledged; after each (re)connect it starts again from the
+ * oldest unacknowledged message and sends the backlog at {@code outbox.drain.rate} messages/s until it has caught
+ * up (then new messages go out as they come). A publish that fails (connection lost before the acknowledgement)
+ * makes it go back to that message: delivery is at least once. Paho's callback thread acknowledges messages in the
+ * outbox (a small append to its ack log). The {@code mqtt-uplink-reconnect} thread connects, reconnects and takes
+ * metrics.
  */
 @Component(configurationPid = MqttUplink.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {AlertSink.class, ExplanationSink.class}, immediate = true)
@@ -86,9 +96,51 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
                         @Option(label = "2", value = "2")})
         int alert_qos() default 1;
 
-        @AttributeDefinition(name = "Queue capacity", description = "messages waiting to be published; "
-                + "when full, new alerts/explanations are dropped and counted")
-        int queue_capacity() default 10000;
+        @AttributeDefinition(name = "Outbox capacity (messages)", description = "alerts and explanations waiting "
+                + "for the broker's acknowledgement, in the durable outbox; beyond it the overflow policy applies")
+        int queue_capacity() default 100000;
+
+        @AttributeDefinition(name = "Outbox directory", required = false, description = "where waiting messages "
+                + "are stored; relative to the gateway home; empty: ${gateway.home}/data/outbox")
+        String outbox_dir() default "";
+
+        @AttributeDefinition(name = "Outbox fsync", description = "always: fsync each message before accepting it "
+                + "(survives power loss); batch: the same, but concurrent messages share one fsync, at most one per "
+                + "outbox.fsync.interval.ms (survives power loss); never: written to the OS only (survives a "
+                + "gateway crash or kill -9, not a power loss)",
+                options = {@Option(label = "always", value = "always"), @Option(label = "batch", value = "batch"),
+                        @Option(label = "never", value = "never")})
+        String outbox_fsync() default "batch";
+
+        @AttributeDefinition(name = "Outbox fsync interval (ms)", description = "batch: at most one fsync per "
+                + "interval; each accepted message waits for the fsync that covers it. 0: fsync as soon as a message "
+                + "waits (messages arriving meanwhile share the next one)")
+        int outbox_fsync_interval_ms() default 0;
+
+        @AttributeDefinition(name = "Outbox size limit (bytes)", description = "bytes of waiting messages (with "
+                + "their topics and 27 bytes of header each); beyond it the overflow policy applies")
+        long outbox_max_bytes() default 64L * 1024 * 1024;
+
+        @AttributeDefinition(name = "Outbox age limit (s)", description = "waiting messages older than this are "
+                + "removed and counted as expired")
+        long outbox_max_age_s() default 7L * 24 * 3600;
+
+        @AttributeDefinition(name = "Outbox overflow policy", description = "when the outbox is full: drop-oldest "
+                + "evicts the oldest waiting message of the lowest priority (explanations before alerts; never one of "
+                + "higher priority than the new one); reject-new rejects the new message unless lower-priority "
+                + "messages can be evicted (an alert still evicts explanations). Both are counted as outbox_dropped",
+                options = {@Option(label = "drop-oldest", value = "drop-oldest"),
+                        @Option(label = "reject-new", value = "reject-new")})
+        String outbox_overflow() default "drop-oldest";
+
+        @AttributeDefinition(name = "Outbox segment size (bytes)", description = "the log is kept in files of "
+                + "about this size; a file is deleted when none of its messages is waiting any more")
+        int outbox_segment_bytes() default 4 * 1024 * 1024;
+
+        @AttributeDefinition(name = "Drain rate (messages/s)", description = "after each (re)connect the waiting "
+                + "messages are published at most this fast until the backlog is gone, so a returning broker is not "
+                + "flooded; 0: as fast as the in-flight window allows")
+        int outbox_drain_rate() default 500;
 
         @AttributeDefinition(name = "Metrics interval (s)", description = "0 disables metrics publishing")
         int metrics_interval_s() default 10;
@@ -103,12 +155,25 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         long reconnect_max_ms() default 30000;
     }
 
-    /** One message to publish. {@code retry}: queue it again when its publish fails. */
-    record Outgoing(String topic, byte[] payload, int qos, boolean retained, boolean retry, String what) {
+    /** A status or metrics message (not data: never stored). */
+    record Outgoing(String topic, byte[] payload, int qos, boolean retained, String what) {
     }
+
+    /** The context of a publish from the outbox; {@code permits} is the in-flight window it was counted in. */
+    private record Sent(long seq, Semaphore permits) {
+    }
+
+    /** The context of a status/metrics publish. */
+    private record Control(Outgoing message, Semaphore permits) {
+    }
+
+    static final int PRIORITY_ALERT = 1;
+    static final int PRIORITY_EXPLANATION = 0;
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttUplink.class);
     private static final long DRAIN_MS = 2000;
+    private static final long EXPIRE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final String OUTBOX_DIR = "data/outbox";
     private static final long DISCONNECT_TIMEOUT_MS = 2000;
     /** Paho's own in-flight window is ours plus room for status and metrics. */
     private static final int PAHO_EXTRA_INFLIGHT = 8;
@@ -122,13 +187,17 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
     private String version;
     private int alertQos;
     private int maxInflight;
-    private ArrayBlockingQueue<Outgoing> queue;
-    private final ConcurrentLinkedDeque<Outgoing> retry = new ConcurrentLinkedDeque<>();
+    private long drainIntervalNanos;
+    private volatile Outbox outbox;
     private final AtomicReference<Outgoing> status = new AtomicReference<>();
     private final AtomicReference<Outgoing> metrics = new AtomicReference<>();
-    private Semaphore inflight;
+    private volatile Semaphore inflight;
+    /** Where the publisher must start again (the smallest failed seq; 0 after a connect); MAX_VALUE: nowhere. */
+    private final AtomicLong rewindTo = new AtomicLong(Long.MAX_VALUE);
+    private volatile boolean catchingUp = true;
     private final AtomicLong published = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
+    /** Messages that could not be stored at all (encoding or disk errors); the outbox counts its own drops. */
+    private final AtomicLong failed = new AtomicLong();
     private final RateLimitedLog dropLog = new RateLimitedLog(10_000);
     private final RateLimitedLog errorLog = new RateLimitedLog(10_000);
     private final Object wakeup = new Object();
@@ -142,7 +211,9 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
     /** A validated configuration. */
     record Settings(ConfigCheck.BrokerUrl broker, String clientId, String username, char[] password, int alertQos,
                     int queueCapacity, int metricsIntervalS, int maxInflight, long reconnectMinMs,
-                    long reconnectMaxMs) {
+                    long reconnectMaxMs, String outboxDir, Outbox.Fsync fsync, int fsyncIntervalMs,
+                    long outboxMaxBytes, long outboxMaxAgeS, Outbox.Overflow overflow, int segmentBytes,
+                    int drainRate) {
     }
 
     static Settings validate(Config c, String gatewayId) {
@@ -162,9 +233,54 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         }
         String clientId = ConfigCheck.optional(c.client_id());
         String password = ConfigCheck.optional(c.password());
+        Outbox.Fsync fsync = choice(s, "outbox.fsync", c.outbox_fsync(), Outbox.Fsync.class);
+        int fsyncInterval = s.range("outbox.fsync.interval.ms", c.outbox_fsync_interval_ms(), 0, 10_000);
+        long maxBytes = c.outbox_max_bytes();
+        if (maxBytes < 4096 || maxBytes > (1L << 40)) {
+            throw s.invalid("outbox.max.bytes", maxBytes, "is out of range (4096..1099511627776)");
+        }
+        long maxAge = c.outbox_max_age_s();
+        if (maxAge < 1 || maxAge > 10L * 365 * 86_400) {
+            throw s.invalid("outbox.max.age.s", maxAge, "is out of range (1..315360000)");
+        }
+        Outbox.Overflow overflow = choice(s, "outbox.overflow", c.outbox_overflow(), Outbox.Overflow.class);
+        int segment = s.range("outbox.segment.bytes", c.outbox_segment_bytes(), 65_536, 1 << 30);
+        int drainRate = s.range("outbox.drain.rate", c.outbox_drain_rate(), 0, 1_000_000);
         return new Settings(broker, clientId == null ? "edgegw-" + gatewayId : clientId,
                 ConfigCheck.optional(c.username()), password == null ? null : password.toCharArray(), qos, capacity,
-                interval, maxInflight, min, max);
+                interval, maxInflight, min, max, ConfigCheck.optional(c.outbox_dir()), fsync, fsyncInterval,
+                maxBytes, maxAge, overflow, segment, drainRate);
+    }
+
+    /** {@code drop-oldest} -> DROP_OLDEST (case and '-'/'_' do not matter). */
+    private static <E extends Enum<E>> E choice(ConfigCheck s, String key, String value, Class<E> type) {
+        String v = value == null ? "" : value.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(v)) {
+                return e;
+            }
+        }
+        StringBuilder allowed = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            allowed.append(allowed.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw s.invalid(key, value, "is not one of " + allowed);
+    }
+
+    /** The outbox directory: the setting (relative to the gateway home), else {@code <home>/data/outbox}. */
+    static Path outboxDir(String setting, String gatewayHome, Path bundleData) {
+        Path home = gatewayHome == null || gatewayHome.isBlank() ? null : Path.of(gatewayHome);
+        if (setting != null) {
+            Path p = Path.of(setting);
+            return p.isAbsolute() || home == null ? p : home.resolve(p);
+        }
+        if (home != null) {
+            return home.resolve(OUTBOX_DIR);
+        }
+        if (bundleData != null) {
+            return bundleData;
+        }
+        return Path.of(OUTBOX_DIR);
     }
 
     /** The gateway id from the framework property; must be usable as one topic level. */
@@ -214,8 +330,18 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         statusTopic = "gateway/" + gatewayId + "/status";
         alertQos = s.alertQos();
         maxInflight = s.maxInflight();
-        queue = new ArrayBlockingQueue<>(s.queueCapacity());
         inflight = new Semaphore(maxInflight);
+        drainIntervalNanos = s.drainRate() == 0 ? 0 : 1_000_000_000L / s.drainRate();
+        java.io.File data = context.getDataFile("outbox");
+        Path dir = outboxDir(s.outboxDir(), context.getProperty("gateway.home"), data == null ? null : data.toPath());
+        try {
+            outbox = Outbox.open(new Outbox.Options(dir, s.fsync(), s.fsyncIntervalMs(), s.queueCapacity(),
+                    s.outboxMaxBytes(), TimeUnit.SECONDS.toMillis(s.outboxMaxAgeS()), s.overflow(),
+                    s.segmentBytes()));
+        } catch (IOException e) {
+            throw new IllegalStateException(PID + ": cannot open the outbox in " + dir + ": " + e, e);
+        }
+        reportRecovery(outbox);
 
         MqttConnectOptions options = new MqttConnectOptions();
         // Clean session: we subscribe to nothing, and unacknowledged publishes are ours to retry (Paho's in-memory
@@ -242,9 +368,11 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
             connection.scheduler().scheduleAtFixedRate(this::takeMetrics, s.metricsIntervalS(),
                     s.metricsIntervalS(), TimeUnit.SECONDS);
         }
-        LOG.info("MQTT uplink: publishing for gateway '{}' to {} as client '{}' (alert qos {}, queue {}, metrics "
-                + "every {} s)", gatewayId, s.broker().url(), s.clientId(), alertQos, s.queueCapacity(),
-                s.metricsIntervalS());
+        LOG.info("MQTT uplink: publishing for gateway '{}' to {} as client '{}' (alert qos {}, outbox {} messages / "
+                + "{} bytes / {} s, fsync {}, overflow {}, drain {} msgs/s, metrics every {} s)", gatewayId,
+                s.broker().url(), s.clientId(), alertQos, s.queueCapacity(), s.outboxMaxBytes(), s.outboxMaxAgeS(),
+                s.fsync().name().toLowerCase(Locale.ROOT), s.overflow().name().toLowerCase(Locale.ROOT),
+                s.drainRate(), s.metricsIntervalS());
         connection.start();
     }
 
@@ -272,6 +400,11 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         }
         MqttConnection c = connection;
         if (c == null) {
+            Outbox o = outbox;
+            outbox = null;
+            if (o != null) {
+                o.close();
+            }
             return;
         }
         // 2. Say goodbye (retained), so subscribers do not wait for the Last Will.
@@ -286,46 +419,84 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         // 3. Disconnect, close; stops the scheduler (reconnects and metrics) too.
         c.close(DISCONNECT_TIMEOUT_MS, null);
         connection = null;
-        int lost = queue.size() + retry.size();
-        if (lost > 0) {
-            LOG.warn("MQTT uplink: {} alerts/explanations were not published before the stop (no durable outbox yet)",
-                    lost);
+        Outbox o = outbox;
+        outbox = null;
+        if (o != null) {
+            Outbox.Counters n = o.counters();
+            o.close();
+            LOG.info("MQTT uplink: outbox closed: {} messages kept for the next start (this run: {} stored, {} "
+                    + "delivered, {} expired, {} dropped)", n.pending(), n.stored(), n.delivered(), n.expired(),
+                    n.dropped());
         }
-        queue.clear();
-        retry.clear();
+    }
+
+    private static void reportRecovery(Outbox o) {
+        Outbox.Recovery r = o.recovery();
+        Path dir = o.options().dir();
+        if (!r.problems().isEmpty()) {
+            LOG.warn("MQTT uplink: outbox {}: could not recover everything: {} bytes unreadable, {} messages lost; "
+                    + "continuing with what was recovered", dir, r.unrecoverableBytes(), r.lostRecords());
+            for (String p : r.problems()) {
+                LOG.warn("MQTT uplink: outbox {}: {}", dir, p);
+            }
+        }
+        LOG.info("MQTT uplink: outbox {}: {} messages waiting from before ({} bytes, {} segment files read)", dir,
+                r.pending(), o.counters().bytes(), r.segments());
     }
 
     @Override
     public void onAlert(Alert alert) {
+        byte[] json;
         try {
-            enqueue(new Outgoing("gateway/" + gatewayId + "/alerts/" + topicLevel(alert.assetId()),
-                    MessageJson.alert(alert, gatewayId), alertQos, false, true, "alert " + alert.alertId()));
+            json = MessageJson.alert(alert, gatewayId);
         } catch (RuntimeException e) {
+            failed.incrementAndGet();
             logError("cannot encode alert " + alert.alertId(), e);
+            return;
         }
+        store(PRIORITY_ALERT, "gateway/" + gatewayId + "/alerts/" + topicLevel(alert.assetId()), json,
+                "alert " + alert.alertId());
     }
 
     @Override
     public void onExplanation(Explanation explanation) {
+        byte[] json;
         try {
-            enqueue(new Outgoing("gateway/" + gatewayId + "/explanations/" + topicLevel(explanation.assetId()),
-                    MessageJson.explanation(explanation, gatewayId), alertQos, false, true,
-                    "explanation of alert " + explanation.alertId()));
+            json = MessageJson.explanation(explanation, gatewayId);
         } catch (RuntimeException e) {
+            failed.incrementAndGet();
             logError("cannot encode the explanation of alert " + explanation.alertId(), e);
+            return;
         }
+        store(PRIORITY_EXPLANATION, "gateway/" + gatewayId + "/explanations/" + topicLevel(explanation.assetId()),
+                json, "explanation of alert " + explanation.alertId());
     }
 
-    private void enqueue(Outgoing m) {
-        ArrayBlockingQueue<Outgoing> q = queue;
-        if (q == null || !q.offer(m)) {
-            long total = dropped.incrementAndGet();
-            long held = dropLog.tryLog();
-            if (held >= 0) {
-                LOG.warn("MQTT uplink: queue full ({} messages{}): dropped {} ({} dropped in all)",
-                        q == null ? 0 : q.size(), isConnected() ? "" : ", broker not connected", m.what(), total);
-            }
+    /** Appends to the outbox; returns once it is stored as the fsync policy says. */
+    private void store(int priority, String topic, byte[] payload, String what) {
+        Outbox o = outbox;
+        if (o == null) {
+            failed.incrementAndGet();
+            logError("not active: " + what + " not stored", null);
+            return;
         }
+        try {
+            if (o.append(priority, topic, payload) < 0) {
+                long held = dropLog.tryLog();
+                if (held >= 0) {
+                    Outbox.Counters c = o.counters();
+                    LOG.warn("MQTT uplink: outbox full ({} messages, {} bytes{}): {} rejected by the overflow policy "
+                            + "({} dropped in all)", c.pending(), c.bytes(),
+                            isConnected() ? "" : ", broker not connected", what, c.dropped());
+                }
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            failed.incrementAndGet();
+            logError("cannot store " + what + " in the outbox", e);
+            return;
+        }
+        wake();
     }
 
     private boolean isConnected() {
@@ -335,9 +506,10 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
 
     /** Counters for the metrics message and tests. */
     MessageJson.UplinkCounters counters() {
-        ArrayBlockingQueue<Outgoing> q = queue;
-        return new MessageJson.UplinkCounters(published.get(), dropped.get(),
-                (q == null ? 0 : q.size()) + retry.size());
+        Outbox o = outbox;
+        Outbox.Counters c = o == null ? new Outbox.Counters(0, 0, 0, 0, 0, 0, 0, 0) : o.counters();
+        return new MessageJson.UplinkCounters(published.get(), c.dropped() + failed.get(), c.pending(),
+                c.recovered(), c.stored(), c.delivered(), c.expired(), c.dropped(), c.bytes());
     }
 
     /** On the scheduler thread: snapshot the counters; the publisher sends the latest one. */
@@ -349,7 +521,7 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
             PipelineMetrics pm = pipelineMetrics;
             MetricsSnapshot snapshot = pm == null ? null : pm.snapshot();
             byte[] json = MessageJson.metrics(gatewayId, Instant.now(), snapshot, counters());
-            metrics.set(new Outgoing("gateway/" + gatewayId + "/metrics", json, 0, false, false, "metrics"));
+            metrics.set(new Outgoing("gateway/" + gatewayId + "/metrics", json, 0, false, "metrics"));
             wake();
         } catch (RuntimeException e) {
             logError("cannot take metrics", e); // never let it escape: that would cancel the schedule
@@ -361,7 +533,12 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         @Override
         public void connected(boolean first) {
             status.set(new Outgoing(statusTopic, MessageJson.online(gatewayId, Instant.now(), version), 1, true,
-                    false, "online status"));
+                    "online status"));
+            // a fresh window (publishes of the old connection fail back to their own), from the oldest message on,
+            // paced until the backlog is gone
+            inflight = new Semaphore(maxInflight);
+            rewindTo.set(0);
+            catchingUp = true;
             wake();
         }
     }
@@ -382,25 +559,65 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
 
     private void runPublisher() {
         LOG.debug("MQTT uplink: publisher started");
+        long cursor = -1; // the last outbox seq handed to Paho on this connection
+        long nextExpiry = System.nanoTime();
+        long nextSlot = System.nanoTime();
         try {
             while (true) {
                 boolean up = isConnected();
-                if (stopping && (!up || System.nanoTime() - drainDeadlineNanos > 0 || drained())) {
+                if (stopping && (!up || System.nanoTime() - drainDeadlineNanos > 0 || drained(cursor))) {
                     break;
+                }
+                Outbox o = outbox;
+                if (o == null) {
+                    break;
+                }
+                if (System.nanoTime() - nextExpiry >= 0) {
+                    nextExpiry = System.nanoTime() + EXPIRE_EVERY_NANOS;
+                    int n = o.expire();
+                    if (n > 0) {
+                        LOG.warn("MQTT uplink: {} messages older than the outbox age limit expired ({} in all)", n,
+                                o.counters().expired());
+                    }
                 }
                 if (!up) {
                     sleep(200);
                     continue;
                 }
-                Outgoing m = next();
+                Outgoing control = status.getAndSet(null);
+                if (control == null) {
+                    control = metrics.getAndSet(null);
+                }
+                if (control != null) {
+                    publishControl(control);
+                    continue;
+                }
+                long rewind = rewindTo.getAndSet(Long.MAX_VALUE);
+                if (rewind <= cursor) {
+                    cursor = rewind - 1;
+                }
+                Outbox.Message m = o.next(cursor);
                 if (m == null) {
+                    catchingUp = false;
+                    sleep(stopping ? 20 : 100);
                     continue;
                 }
-                if (!inflight.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-                    putBack(m);
+                if (catchingUp && drainIntervalNanos > 0) {
+                    long now = System.nanoTime();
+                    if (nextSlot - now > 0) {
+                        LockSupport.parkNanos(nextSlot - now);
+                    } else {
+                        nextSlot = now; // no credit for idle time: the rate holds from the first message on
+                    }
+                    nextSlot += drainIntervalNanos;
+                }
+                Semaphore permits = inflight;
+                if (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
-                publish(m);
+                if (publish(m, permits)) {
+                    cursor = m.seq();
+                }
             }
         } catch (InterruptedException e) {
             // stopping
@@ -410,41 +627,42 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         LOG.debug("MQTT uplink: publisher stopped");
     }
 
-    private boolean drained() {
-        return queue.isEmpty() && retry.isEmpty() && status.get() == null
-                && inflight.availablePermits() == maxInflight;
+    private boolean drained(long cursor) {
+        Outbox o = outbox;
+        return status.get() == null && inflight.availablePermits() == maxInflight
+                && (o == null || o.next(Math.min(cursor, rewindTo.get() - 1)) == null);
     }
 
-    /** Status first, then retries, then metrics, then new messages (waiting briefly for one). */
-    private Outgoing next() throws InterruptedException {
-        Outgoing m = status.getAndSet(null);
-        if (m == null) {
-            m = retry.pollFirst();
+    /** Status and metrics: outside the outbox; a failed one is not retried (a newer one comes). */
+    private void publishControl(Outgoing m) throws InterruptedException {
+        Semaphore permits = inflight;
+        if (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+            if (m.retained()) {
+                status.compareAndSet(null, m);
+            }
+            return;
         }
-        if (m == null) {
-            m = metrics.getAndSet(null);
+        try {
+            connection.client().publish(m.topic(), m.payload(), m.qos(), m.retained(), new Control(m, permits),
+                    listener);
+        } catch (MqttException | RuntimeException e) {
+            permits.release();
+            if (m.retained()) {
+                status.compareAndSet(null, m); // the online status matters: again after the reconnect
+            }
+            LOG.debug("MQTT uplink: {} not published: {}", m.what(), MqttConnection.describe(e));
+            sleep(100);
         }
-        if (m == null) {
-            m = queue.poll(stopping ? 20 : 100, TimeUnit.MILLISECONDS);
-        }
-        return m;
     }
 
-    private void putBack(Outgoing m) {
-        if (m.retry()) {
-            retry.addFirst(m);
-        } else if (m.retained()) {
-            status.compareAndSet(null, m);
-        } // metrics: a newer snapshot comes
-    }
-
-    private void publish(Outgoing m) throws InterruptedException {
+    /** Hands one outbox message to Paho; true when it is on its way. */
+    private boolean publish(Outbox.Message m, Semaphore permits) throws InterruptedException {
         MqttConnection c = connection;
         try {
-            c.client().publish(m.topic(), m.payload(), m.qos(), m.retained(), m, listener);
+            c.client().publish(m.topic(), m.payload(), alertQos, false, new Sent(m.seq(), permits), listener);
+            return true;
         } catch (MqttException e) {
-            inflight.release();
-            putBack(m);
+            permits.release();
             int code = e.getReasonCode();
             if (code == MqttException.REASON_CODE_MAX_INFLIGHT) {
                 sleep(20);
@@ -453,16 +671,16 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
                     || code == MqttException.REASON_CODE_CONNECTION_LOST) {
                 sleep(100);
             } else {
-                logError("publishing " + m.what() + " to " + m.topic() + " failed", e);
+                logError("publishing message " + m.seq() + " to " + m.topic() + " failed", e);
                 sleep(100);
             }
+            return false;
         } catch (RuntimeException e) {
             // e.g. a topic Paho refuses: it will never succeed
-            inflight.release();
-            if (m.retry()) {
-                dropped.incrementAndGet();
-            }
-            logError("cannot publish " + m.what() + " to " + m.topic() + ", dropped", e);
+            permits.release();
+            outbox.discard(m.seq());
+            logError("cannot publish message " + m.seq() + " to " + m.topic() + ", dropped", e);
+            return true;
         }
     }
 
@@ -470,24 +688,28 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
     private final class PublishListener implements IMqttActionListener {
         @Override
         public void onSuccess(IMqttToken token) {
-            inflight.release();
-            Object m = token.getUserContext();
-            if (m instanceof Outgoing o && o.retry()) {
-                published.incrementAndGet();
+            Object ctx = token.getUserContext();
+            if (ctx instanceof Sent s) {
+                s.permits().release();
+                Outbox o = outbox;
+                if (o != null && o.ack(s.seq())) {
+                    published.incrementAndGet();
+                }
+            } else if (ctx instanceof Control c) {
+                c.permits().release();
             }
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable e) {
-            inflight.release();
-            Object m = token.getUserContext();
-            if (m instanceof Outgoing o) {
-                if (o.retry()) {
-                    retry.addLast(o); // sent again after the reconnect
-                } else if (o.retained()) {
-                    // the online status is published afresh on the next connect
-                }
-                LOG.debug("MQTT uplink: {} not acknowledged ({}); will retry", o.what(), MqttConnection.describe(e));
+            Object ctx = token.getUserContext();
+            if (ctx instanceof Sent s) {
+                s.permits().release();
+                rewindTo.accumulateAndGet(s.seq(), Math::min); // sent again after the reconnect
+                LOG.debug("MQTT uplink: message {} not acknowledged ({}); will retry", s.seq(),
+                        MqttConnection.describe(e));
+            } else if (ctx instanceof Control c) {
+                c.permits().release(); // a lost online status is published afresh on the next connect
             }
             wake();
         }

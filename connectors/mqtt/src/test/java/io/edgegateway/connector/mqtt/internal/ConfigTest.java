@@ -120,7 +120,20 @@ class ConfigTest {
         MqttUplink.Settings s = MqttUplink.validate(uplink(), "line-1");
         assertThat(s.clientId()).isEqualTo("edgegw-line-1");
         assertThat(s.alertQos()).isEqualTo(1);
-        assertThat(s.queueCapacity()).isEqualTo(10000);
+        assertThat(s.queueCapacity()).isEqualTo(100000);
+        assertThat(s.outboxDir()).isNull();
+        assertThat(s.fsync()).isEqualTo(io.edgegateway.connector.mqtt.internal.outbox.Outbox.Fsync.BATCH);
+        assertThat(s.fsyncIntervalMs()).isZero();
+        assertThat(s.outboxMaxBytes()).isEqualTo(64L << 20);
+        assertThat(s.outboxMaxAgeS()).isEqualTo(604800);
+        assertThat(s.overflow()).isEqualTo(io.edgegateway.connector.mqtt.internal.outbox.Outbox.Overflow.DROP_OLDEST);
+        assertThat(s.segmentBytes()).isEqualTo(4 << 20);
+        assertThat(s.drainRate()).isEqualTo(500);
+        MqttUplink.Settings t = MqttUplink.validate(uplink("outbox_fsync", " Always ", "outbox_overflow",
+                "REJECT_NEW", "outbox_dir", " /var/outbox "), "g");
+        assertThat(t.fsync()).isEqualTo(io.edgegateway.connector.mqtt.internal.outbox.Outbox.Fsync.ALWAYS);
+        assertThat(t.overflow()).isEqualTo(io.edgegateway.connector.mqtt.internal.outbox.Outbox.Overflow.REJECT_NEW);
+        assertThat(t.outboxDir()).isEqualTo("/var/outbox");
         assertThat(s.metricsIntervalS()).isEqualTo(10);
         assertThat(s.maxInflight()).isEqualTo(1000);
         assertThat(s.reconnectMinMs()).isEqualTo(500);
@@ -139,6 +152,26 @@ class ConfigTest {
                 .hasMessageContaining("'queue.capacity'");
         assertThatThrownBy(() -> MqttUplink.validate(uplink("metrics_interval_s", -5), "g"))
                 .hasMessageContaining("'metrics.interval.s'");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("outbox_fsync", "sometimes"), "g"))
+                .hasMessage("io.edgegateway.mqtt.uplink: setting 'outbox.fsync' = 'sometimes' is not one of always, "
+                        + "batch, never");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("outbox_overflow", "drop"), "g"))
+                .hasMessageContaining("'outbox.overflow'").hasMessageContaining("drop-oldest, reject-new");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("outbox_drain_rate", -1), "g"))
+                .hasMessageContaining("'outbox.drain.rate'");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("outbox_max_age_s", 0L), "g"))
+                .hasMessageContaining("'outbox.max.age.s'");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("outbox_max_bytes", 10L), "g"))
+                .hasMessageContaining("'outbox.max.bytes'");
+    }
+
+    @Test
+    void outboxDirectory() {
+        java.nio.file.Path data = java.nio.file.Path.of("/bundle/data/outbox");
+        assertThat(MqttUplink.outboxDir(null, "/opt/gw", data)).isEqualTo(java.nio.file.Path.of("/opt/gw/data/outbox"));
+        assertThat(MqttUplink.outboxDir("spool", "/opt/gw", data)).isEqualTo(java.nio.file.Path.of("/opt/gw/spool"));
+        assertThat(MqttUplink.outboxDir("/var/spool", "/opt/gw", data)).isEqualTo(java.nio.file.Path.of("/var/spool"));
+        assertThat(MqttUplink.outboxDir(null, null, data)).isEqualTo(data);
     }
 
     @Test
