@@ -1,5 +1,7 @@
 package io.edgegateway.rules.basic.internal;
 
+import io.edgegateway.rules.support.InvalidSettingException;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;

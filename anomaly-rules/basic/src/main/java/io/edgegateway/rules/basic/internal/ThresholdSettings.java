@@ -1,5 +1,7 @@
 package io.edgegateway.rules.basic.internal;
 
+import io.edgegateway.rules.support.InvalidSettingException;
+
 import io.edgegateway.api.Quality;
 import io.edgegateway.api.Severity;
 

@@ -1,5 +1,7 @@
 package io.edgegateway.rules.basic.internal;
 
+import io.edgegateway.rules.support.Numbers;
+
 import static io.edgegateway.rules.basic.internal.Samples.config;
 import static io.edgegateway.rules.basic.internal.Samples.sample;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,7 @@
 package io.edgegateway.rules.statistical.internal;
 
+import io.edgegateway.rules.support.InvalidSettingException;
+
 /**
  * Validated settings of the conformal detector ({@link ConformalScorer}). {@link #defaults()} is the single source of
  * the defaults: the DS component's configuration, the NAB benchmark ({@code ./gateway nab}) and

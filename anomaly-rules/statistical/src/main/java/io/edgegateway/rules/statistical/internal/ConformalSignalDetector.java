@@ -1,5 +1,7 @@
 package io.edgegateway.rules.statistical.internal;
 
+import io.edgegateway.rules.support.Numbers;
+
 import io.edgegateway.api.Detection;
 import io.edgegateway.api.Quality;
 import io.edgegateway.api.Severity;

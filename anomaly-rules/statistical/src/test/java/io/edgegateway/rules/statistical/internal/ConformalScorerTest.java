@@ -1,5 +1,7 @@
 package io.edgegateway.rules.statistical.internal;
 
+import io.edgegateway.rules.support.InvalidSettingException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

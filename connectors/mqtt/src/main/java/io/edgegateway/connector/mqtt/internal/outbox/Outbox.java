@@ -541,24 +541,7 @@ public final class Outbox implements Closeable {
 
     /** The broker acknowledged {@code seq}. False when it was no longer pending (evicted, expired, acked). */
     public boolean ack(long seq) {
-        synchronized (lock) {
-            if (closed) {
-                return false;
-            }
-            for (TreeMap<Long, Rec> m : pending) {
-                Rec r = m.get(seq);
-                if (r != null) {
-                    try {
-                        remove(r, KIND_DELIVERED);
-                    } catch (IOException e) {
-                        ackFailed(e);
-                    }
-                    delivered++;
-                    return true;
-                }
-            }
-            return false;
-        }
+        return removePending(seq, KIND_DELIVERED);
     }
 
     /**
@@ -566,6 +549,11 @@ public final class Outbox implements Closeable {
      * False when it was no longer pending.
      */
     public boolean discard(long seq) {
+        return removePending(seq, KIND_EVICTED);
+    }
+
+    /** Removes one pending message and counts it as delivered or evicted, by {@code kind}. */
+    private boolean removePending(long seq, byte kind) {
         synchronized (lock) {
             if (closed) {
                 return false;
@@ -574,11 +562,15 @@ public final class Outbox implements Closeable {
                 Rec r = m.get(seq);
                 if (r != null) {
                     try {
-                        remove(r, KIND_EVICTED);
+                        remove(r, kind);
                     } catch (IOException e) {
                         ackFailed(e);
                     }
-                    evicted++;
+                    if (kind == KIND_DELIVERED) {
+                        delivered++;
+                    } else {
+                        evicted++;
+                    }
                     return true;
                 }
             }

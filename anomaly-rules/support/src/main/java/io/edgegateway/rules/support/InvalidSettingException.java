@@ -1,4 +1,4 @@
-package io.edgegateway.rules.statistical.internal;
+package io.edgegateway.rules.support;
 
 /**
  * A detector setting has a value the detector cannot work with. The message names the setting and its value,
@@ -21,7 +21,7 @@ public final class InvalidSettingException extends IllegalArgumentException {
     }
 
     /** The same problem with the configuration PID in front, as thrown from a component's activation. */
-    IllegalArgumentException forPid(String pid) {
+    public IllegalArgumentException forPid(String pid) {
         return new IllegalArgumentException(pid + ": " + getMessage(), this);
     }
 }

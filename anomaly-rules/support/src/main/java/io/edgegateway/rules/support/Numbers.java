@@ -1,10 +1,10 @@
-package io.edgegateway.rules.statistical.internal;
+package io.edgegateway.rules.support;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
 
 /** Number formatting for detection messages (only called when a detection is raised). */
-final class Numbers {
+public final class Numbers {
 
     private static final MathContext SIX_DIGITS = new MathContext(6);
 
@@ -12,7 +12,7 @@ final class Numbers {
     }
 
     /** At most six significant digits, always with a decimal point: 80 -> "80.0", 93.41234567 -> "93.4123". */
-    static String format(double value) {
+    public static String format(double value) {
         if (!Double.isFinite(value)) {
             return Double.toString(value);
         }
@@ -21,7 +21,7 @@ final class Numbers {
     }
 
     /** A value with its unit, e.g. "80.0 degC", or just the number when the unit is empty. */
-    static String withUnit(double value, String unit) {
+    public static String withUnit(double value, String unit) {
         return unit == null || unit.isEmpty() ? format(value) : format(value) + " " + unit;
     }
 }
