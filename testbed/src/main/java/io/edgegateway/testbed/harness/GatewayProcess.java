@@ -45,8 +45,17 @@ public final class GatewayProcess implements AutoCloseable {
      */
     public static GatewayProcess start(Path home, String brokerUrl, String gatewayId, Map<String, String> properties,
                                        String javaOpts) throws IOException {
+        return start(distribution(), home, brokerUrl, gatewayId, properties, javaOpts);
+    }
+
+    /**
+     * Starts a gateway from another distribution than {@link #distribution()}, e.g. a test's own copy whose
+     * {@code bundle/} folder it changed.
+     */
+    public static GatewayProcess start(Path distribution, Path home, String brokerUrl, String gatewayId,
+                                       Map<String, String> properties, String javaOpts) throws IOException {
         Files.createDirectories(home);
-        List<String> cmd = new ArrayList<>(List.of(distribution().resolve("bin/gateway").toString(), "run",
+        List<String> cmd = new ArrayList<>(List.of(distribution.resolve("bin/gateway").toString(), "run",
                 "--home", home.toString(), "--broker", brokerUrl, "--gateway-id", gatewayId));
         properties.forEach((k, v) -> cmd.addAll(List.of("-D", k + "=" + v)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -30,7 +30,7 @@ public final class MosquittoBroker implements AutoCloseable {
 
     /**
      * Like {@link #start}, with {@code persistence true} in {@code dir}: sessions, subscriptions and queued messages
-     * of persistent (clean session false) clients are saved after every 20 changes ({@code autosave_on_changes}) and
+     * of persistent (clean session false) clients are saved after every change ({@code autosave_on_changes}, interval 1) and
      * at a clean stop, and restored by {@link #restart}. After {@link #kill} whatever changed since the last save is
      * lost: mosquitto acknowledges a QoS 1 publish before it saves it.
      */
@@ -69,9 +69,9 @@ public final class MosquittoBroker implements AutoCloseable {
                 "allow_anonymous true",
                 persistent ? "persistence true" : "persistence false",
                 persistent ? "persistence_location " + dir.toAbsolutePath() + "/" : "",
-                // save after every 20 changes (queued messages, subscriptions) rather than once a second
+                // save after every change (queued message, subscription): a kill loses at most what is in flight
                 persistent ? "autosave_on_changes true" : "",
-                persistent ? "autosave_interval 20" : "",
+                persistent ? "autosave_interval 1" : "",
                 // persistent sessions (clean session false) may queue many QoS 1 messages while a client is away
                 "max_queued_messages 1000000",
                 "max_inflight_messages 1000",
