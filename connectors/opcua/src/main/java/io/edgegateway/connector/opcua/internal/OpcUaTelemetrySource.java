@@ -1,0 +1,722 @@
+package io.edgegateway.connector.opcua.internal;
+
+import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
+import org.eclipse.milo.opcua.sdk.client.SessionActivityListener;
+import org.eclipse.milo.opcua.sdk.client.UaSession;
+import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
+import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaMonitoredItem;
+import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaSubscription;
+import org.eclipse.milo.opcua.stack.core.AttributeId;
+import org.eclipse.milo.opcua.stack.core.NodeIds;
+import org.eclipse.milo.opcua.stack.core.Stack;
+import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.ExtensionObject;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.QualifiedName;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseDirection;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseResultMask;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.NodeClass;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
+import org.eclipse.milo.opcua.stack.core.types.structured.BrowseDescription;
+import org.eclipse.milo.opcua.stack.core.types.structured.BrowseResult;
+import org.eclipse.milo.opcua.stack.core.types.structured.EUInformation;
+import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
+import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
+import org.eclipse.milo.opcua.stack.core.types.structured.ReferenceDescription;
+import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgegateway.api.Quality;
+import io.edgegateway.api.RejectReason;
+import io.edgegateway.api.SourceHealth;
+import io.edgegateway.api.TelemetryIngest;
+import io.edgegateway.api.TelemetrySample;
+import io.edgegateway.api.TelemetrySource;
+
+/**
+ * Subscribes to variables of one OPC UA server (Eclipse Milo 1.1 client) and feeds their values into the pipeline.
+ * One instance per factory configuration ({@code io.edgegateway.opcua.source-<alias>.cfg}).
+ *
+ * <p>Threads: Milo's delivery thread only converts a value and puts it in a bounded hand-off queue (never blocks);
+ * the thread {@code opcua-source-<name>-ingest} offers samples to {@link TelemetryIngest} (which may wait under
+ * backpressure); the scheduler {@code opcua-source-<name>} connects, browses and (re-)creates the subscription.
+ * All stop in {@link #deactivate()}; the last source to stop releases Milo's shared resources.
+ *
+ * <p>Recovery: Milo reconnects the session by itself. After a server restart it tries to transfer the subscription,
+ * which fails ({@code Bad_SubscriptionIdInvalid}) and is not recreated by Milo: {@code onTransferFailed}, a session
+ * that becomes active again without a live subscription, or the subscription's watchdog schedule a re-browse and a new
+ * subscription on the scheduler thread. A NodeId the server does not know is logged and left out; the others flow.
+ */
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.edgegateway.api.TelemetrySource\"",
+        uses = TelemetrySource.class)
+@Component(configurationPid = OpcUaTelemetrySource.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {}, immediate = true)
+@Designate(ocd = OpcUaTelemetrySource.Config.class, factory = true)
+public final class OpcUaTelemetrySource implements TelemetrySource {
+
+    static final String PID = "io.edgegateway.opcua.source";
+
+    @ObjectClassDefinition(name = "Edge Gateway OPC UA telemetry source",
+            description = "Subscribes to variables of an OPC UA server and turns their values into samples.")
+    public @interface Config {
+
+        @AttributeDefinition(name = "Endpoint URL", description = "opc.tcp://host:port/path")
+        String endpoint_url();
+
+        @AttributeDefinition(name = "Rewrite endpoint host", description = "connect to the host and port of the "
+                + "configured URL even when the server advertises another (often unresolvable) host name")
+        boolean endpoint_host_rewrite() default true;
+
+        @AttributeDefinition(name = "Security policy", options = {@Option(label = "None", value = "None")})
+        String security_policy() default "None";
+
+        @AttributeDefinition(name = "User name", required = false, description = "empty: anonymous")
+        String username() default "";
+
+        @AttributeDefinition(name = "Password", required = false, type = AttributeType.PASSWORD)
+        String password() default "";
+
+        @AttributeDefinition(name = "Nodes", description = "comma-separated NodeIds (ns=2;s=Plant/pump-1/flow) "
+                + "and/or browse-path patterns from the Objects folder (Objects/Plant/*/*: browse names, * any); "
+                + "asset = the parent's browse name, signal = the variable's")
+        String[] nodes();
+
+        @AttributeDefinition(name = "Sampling interval (ms)")
+        double sampling_interval_ms() default 500;
+
+        @AttributeDefinition(name = "Publishing interval (ms)", description = "0: the sampling interval")
+        double publishing_interval_ms() default 0;
+
+        @AttributeDefinition(name = "Queue size", description = "server-side queue per monitored item")
+        int queue_size() default 10;
+
+        @AttributeDefinition(name = "Hand-off queue", description = "samples buffered between Milo and the pipeline")
+        int handoff_capacity() default 10000;
+
+        @AttributeDefinition(name = "Reconnect delay (ms)", description = "first retry of a failed first connect; "
+                + "doubles up to 30 s")
+        long reconnect_min_ms() default 1000;
+
+        @AttributeDefinition(name = "Source name", required = false,
+                description = "the source id is opcua:<source name>; empty: the endpoint's host:port")
+        String source_name() default "";
+    }
+
+    /** A validated configuration. */
+    record Settings(String endpointUrl, boolean hostRewrite, String username, String password, List<NodeSpec> nodes,
+                    double samplingMs, double publishingMs, int queueSize, int handoff, long reconnectMinMs,
+                    String sourceName) {
+    }
+
+    /** A resolved variable. */
+    record Target(NodeId nodeId, String asset, String signal, String unit) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpcUaTelemetrySource.class);
+    private static final AtomicInteger LIVE_CLIENTS = new AtomicInteger();
+    private static final long RECONNECT_MAX_MS = 30_000;
+
+    @Reference
+    private TelemetryIngest ingest;
+
+    private Settings settings;
+    private String sourceId;
+    private String name;
+    private ServiceRegistration<TelemetrySource> registration;
+    private ScheduledExecutorService scheduler;
+    private Thread dispatcher;
+    private BlockingQueue<TelemetrySample> handoff;
+    private volatile boolean closed;
+    private volatile OpcUaClient client;
+    private volatile OpcUaSubscription subscription;
+    private volatile boolean subscriptionLost;
+    private volatile boolean sessionActive;
+    private volatile String detail = "starting";
+    private volatile int monitored;
+    private volatile Instant lastMessage;
+    private final AtomicLong messages = new AtomicLong();
+    private long reconnectDelayMs;
+    private boolean counted;
+
+    static Settings validate(Config c) {
+        String url = c.endpoint_url() == null ? "" : c.endpoint_url().strip();
+        if (!url.startsWith("opc.tcp://")) {
+            throw new IllegalArgumentException(PID + ": endpoint.url '" + url + "' is not an opc.tcp:// URL");
+        }
+        String policy = c.security_policy() == null ? "None" : c.security_policy().strip();
+        if (!policy.equalsIgnoreCase("None")) {
+            throw new IllegalArgumentException(PID + ": security.policy '" + policy + "' is not supported yet "
+                    + "(only None)");
+        }
+        List<NodeSpec> nodes = new ArrayList<>();
+        for (String entry : c.nodes() == null ? new String[0] : c.nodes()) {
+            for (String part : entry.split(",")) {
+                if (!part.isBlank()) {
+                    try {
+                        nodes.add(NodeSpec.parse(part));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(PID + ": nodes: " + e.getMessage(), e);
+                    }
+                }
+            }
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException(PID + ": nodes is missing (expected NodeIds and/or browse patterns, "
+                    + "e.g. Objects/Plant/*/*)");
+        }
+        if (!(c.sampling_interval_ms() >= 0)) {
+            throw new IllegalArgumentException(PID + ": sampling.interval.ms must be >= 0: " + c.sampling_interval_ms());
+        }
+        double publishing = c.publishing_interval_ms() > 0 ? c.publishing_interval_ms()
+                : Math.max(c.sampling_interval_ms(), 50);
+        if (c.queue_size() < 1 || c.handoff_capacity() < 1 || c.reconnect_min_ms() < 1) {
+            throw new IllegalArgumentException(PID + ": queue.size, handoff.capacity and reconnect.min.ms must be >= 1");
+        }
+        String sourceName = c.source_name() == null || c.source_name().isBlank()
+                ? EndpointUtil.getHost(url) + ":" + EndpointUtil.getPort(url) : c.source_name().strip();
+        String user = c.username() == null || c.username().isBlank() ? null : c.username().strip();
+        return new Settings(url, c.endpoint_host_rewrite(), user, c.password() == null ? "" : c.password(),
+                List.copyOf(nodes), c.sampling_interval_ms(), publishing, c.queue_size(), c.handoff_capacity(),
+                c.reconnect_min_ms(), sourceName);
+    }
+
+    @Activate
+    void activate(Config config, BundleContext context) {
+        Settings s = validate(config);
+        this.settings = s;
+        this.name = s.sourceName();
+        this.sourceId = "opcua:" + name;
+        this.reconnectDelayMs = s.reconnectMinMs();
+        this.handoff = new ArrayBlockingQueue<>(s.handoff());
+        String threadName = "opcua-source-" + name;
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        dispatcher = new Thread(this::dispatch, threadName + "-ingest");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(TelemetrySource.SOURCE_ID, sourceId);
+        props.put("source.name", name);
+        props.put("endpoint.url", s.endpointUrl());
+        registration = context.registerService(TelemetrySource.class, this, props);
+        LIVE_CLIENTS.incrementAndGet();
+        counted = true;
+        LOG.info("OPC UA source '{}': subscribing to {} on {} (sampling {} ms, queue {})", name,
+                s.nodes().stream().map(NodeSpec::text).toList(), s.endpointUrl(), s.samplingMs(), s.queueSize());
+        schedule(this::connect, 0);
+    }
+
+    @Deactivate
+    void deactivate() {
+        closed = true;
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+            registration = null;
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        OpcUaClient c = client;
+        client = null;
+        if (c != null) {
+            try {
+                c.disconnectAsync().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("OPC UA source '{}': disconnect: {}", name, e.toString());
+            }
+        }
+        if (dispatcher != null) {
+            dispatcher.interrupt();
+            try {
+                dispatcher.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (counted && LIVE_CLIENTS.decrementAndGet() == 0) {
+            // the stack's event loop, timers and executors are static: release them with the last client
+            Stack.releaseSharedResources();
+        }
+        counted = false;
+        LOG.info("OPC UA source '{}' stopped", name);
+    }
+
+    @Override
+    public String sourceId() {
+        return sourceId;
+    }
+
+    @Override
+    public SourceHealth health() {
+        return new SourceHealth(sessionActive, detail, lastMessage, messages.get());
+    }
+
+    /** Monitored items created on the server by the current subscription. */
+    int monitoredItems() {
+        return monitored;
+    }
+
+    private void schedule(Runnable task, long delayMs) {
+        if (closed) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("OPC UA source '{}': {}", name, e.toString(), e);
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** Scheduler thread: first connect, retried with back-off until it succeeds. */
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        OpcUaClient c = null;
+        try {
+            IdentityProvider identity = settings.username() == null ? new AnonymousProvider()
+                    : new UsernameProvider(settings.username(), settings.password());
+            c = OpcUaClient.create(settings.endpointUrl(), this::selectEndpoint, transport -> { },
+                    b -> b.setApplicationUri("urn:edgegateway:gateway:opcua-source:" + name)
+                            .setIdentityProvider(identity)
+                            .setRequestTimeout(uint(10_000)));
+            c.addSessionActivityListener(new SessionActivityListener() {
+                @Override
+                public void onSessionActive(UaSession session) {
+                    sessionActive = true;
+                    // Milo has tried to transfer the subscription by now or will shortly: check off this thread
+                    schedule(() -> ensureSubscription(false), 500);
+                }
+
+                @Override
+                public void onSessionInactive(UaSession session) {
+                    sessionActive = false;
+                    detail = "session to " + settings.endpointUrl() + " lost; Milo reconnects";
+                    LOG.warn("OPC UA source '{}': session to {} inactive", name, settings.endpointUrl());
+                }
+            });
+            c.connect();
+            client = c;
+            sessionActive = true;
+            reconnectDelayMs = settings.reconnectMinMs();
+            LOG.info("OPC UA source '{}': connected to {}", name, settings.endpointUrl());
+            subscribe();
+        } catch (Exception e) {
+            String why = describe(e);
+            detail = "cannot connect to " + settings.endpointUrl() + ": " + why;
+            LOG.warn("OPC UA source '{}': cannot connect to {}: {}; retrying in {} ms", name, settings.endpointUrl(),
+                    why, reconnectDelayMs);
+            if (c != null && client != c) {
+                c.disconnectAsync();
+            }
+            long delay = reconnectDelayMs;
+            reconnectDelayMs = Math.min(RECONNECT_MAX_MS, reconnectDelayMs * 2);
+            schedule(this::connect, delay);
+        }
+    }
+
+    private Optional<EndpointDescription> selectEndpoint(List<EndpointDescription> endpoints) {
+        Optional<EndpointDescription> chosen = endpoints.stream()
+                .filter(e -> SecurityPolicy.None.getUri().equals(e.getSecurityPolicyUri()))
+                .filter(e -> e.getSecurityMode() == MessageSecurityMode.None)
+                .findFirst();
+        if (chosen.isEmpty()) {
+            LOG.warn("OPC UA source '{}': {} offers no endpoint with security None (offered: {})", name,
+                    settings.endpointUrl(), endpoints.stream().map(e -> e.getSecurityPolicyUri() + " "
+                            + e.getSecurityMode()).toList());
+            return chosen;
+        }
+        if (!settings.hostRewrite()) {
+            return chosen;
+        }
+        String url = settings.endpointUrl();
+        return chosen.map(e -> EndpointUtil.updateUrl(e, EndpointUtil.getHost(url), EndpointUtil.getPort(url)));
+    }
+
+    /** Scheduler thread: re-create the subscription if the server no longer has it. */
+    private void ensureSubscription(boolean force) {
+        OpcUaClient c = client;
+        if (closed || c == null) {
+            return;
+        }
+        OpcUaSubscription s = subscription;
+        if (force || s == null || subscriptionLost || s.getSubscriptionId().isEmpty()) {
+            subscribe();
+        }
+    }
+
+    /** Scheduler thread: browse, then a new subscription with one monitored item per resolved variable. */
+    private void subscribe() {
+        OpcUaClient c = client;
+        if (closed || c == null) {
+            return;
+        }
+        OpcUaSubscription old = subscription;
+        subscription = null;
+        if (old != null) {
+            try {
+                old.delete();
+            } catch (Exception e) {
+                LOG.debug("OPC UA source '{}': deleting the old subscription: {}", name, e.toString());
+            }
+        }
+        long t0 = System.nanoTime();
+        try {
+            List<Target> targets = resolve(c);
+            if (targets.isEmpty()) {
+                detail = "connected to " + settings.endpointUrl() + ", no variable matches the configured nodes";
+                LOG.warn("OPC UA source '{}': no variable on {} matches {}; browsing again in 30 s", name,
+                        settings.endpointUrl(), settings.nodes().stream().map(NodeSpec::text).toList());
+                schedule(() -> ensureSubscription(true), 30_000);
+                return;
+            }
+            OpcUaSubscription s = new OpcUaSubscription(c, settings.publishingMs());
+            s.setSubscriptionListener(new Listener());
+            s.create();
+            List<OpcUaMonitoredItem> items = new ArrayList<>();
+            for (Target t : targets) {
+                OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(t.nodeId());
+                item.setSamplingInterval(settings.samplingMs());
+                item.setQueueSize(uint(settings.queueSize()));
+                item.setDiscardOldest(true);
+                item.setDataValueListener((it, value) -> onValue(t, value));
+                items.add(item);
+            }
+            s.addMonitoredItems(items);
+            s.createMonitoredItems();
+            int ok = 0;
+            List<OpcUaMonitoredItem> bad = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                OpcUaMonitoredItem item = items.get(i);
+                StatusCode result = item.getCreateResult().orElse(StatusCode.BAD);
+                if (result.isGood()) {
+                    ok++;
+                } else {
+                    bad.add(item);
+                    LOG.warn("OPC UA source '{}': cannot monitor {} ({}/{}): {}; left out, the others keep flowing",
+                            name, targets.get(i).nodeId().toParseableString(), targets.get(i).asset(),
+                            targets.get(i).signal(), result);
+                }
+            }
+            if (!bad.isEmpty()) {
+                s.removeMonitoredItems(bad);
+            }
+            subscription = s;
+            subscriptionLost = false;
+            monitored = ok;
+            detail = "connected to " + settings.endpointUrl() + ", " + ok + " monitored items"
+                    + (bad.isEmpty() ? "" : ", " + bad.size() + " refused");
+            LOG.info("OPC UA source '{}': subscription {} with {} monitored items ({} ms)", name,
+                    s.getSubscriptionId().map(Object::toString).orElse("?"), ok,
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception e) {
+            String why = describe(e);
+            detail = "connected to " + settings.endpointUrl() + ", subscribing failed: " + why;
+            LOG.warn("OPC UA source '{}': subscribing failed: {}; retrying in 2 s", name, why);
+            schedule(() -> ensureSubscription(true), 2000);
+        }
+    }
+
+    /** Subscription events, on Milo's threads: only schedule work. */
+    private final class Listener implements OpcUaSubscription.SubscriptionListener {
+
+        @Override
+        public void onTransferFailed(OpcUaSubscription s, StatusCode status) {
+            LOG.info("OPC UA source '{}': the server did not keep the subscription ({}); re-creating it", name,
+                    status);
+            if (s == subscription) {
+                subscriptionLost = true;
+            }
+            schedule(() -> ensureSubscription(false), 0);
+        }
+
+        @Override
+        public void onWatchdogTimerElapsed(OpcUaSubscription s) {
+            LOG.info("OPC UA source '{}': no publish response or keep-alive within the watchdog time", name);
+            if (s == subscription && sessionActive) {
+                subscriptionLost = true;
+                schedule(() -> ensureSubscription(false), 0);
+            }
+        }
+
+        @Override
+        public void onStatusChanged(OpcUaSubscription s, StatusCode status) {
+            LOG.info("OPC UA source '{}': subscription status {}", name, status);
+            if (s == subscription && status != null && status.isBad()) {
+                subscriptionLost = true;
+                schedule(() -> ensureSubscription(false), 0);
+            }
+        }
+
+        @Override
+        public void onNotificationDataLost(OpcUaSubscription s) {
+            LOG.info("OPC UA source '{}': the server reports lost notifications", name);
+        }
+    }
+
+    /** Milo's delivery thread: convert and hand over, never block, never throw. */
+    private void onValue(Target t, DataValue value) {
+        try {
+            Instant now = Instant.now();
+            messages.incrementAndGet();
+            lastMessage = now;
+            Quality quality = Qualities.of(value.getStatusCode());
+            Object v = value.getValue() == null ? null : value.getValue().getValue();
+            double d;
+            if (v instanceof Number n) {
+                d = n.doubleValue();
+            } else if (v instanceof Boolean b) {
+                d = b ? 1 : 0;
+            } else if (v == null && quality == Quality.BAD) {
+                d = Double.NaN;
+            } else {
+                ingest.reject(sourceId, RejectReason.NON_NUMERIC_VALUE, t.nodeId().toParseableString() + ": "
+                        + (v == null ? "null" : v.getClass().getSimpleName()) + " with status " + value.getStatusCode());
+                return;
+            }
+            if (!Double.isFinite(d) && quality != Quality.BAD) {
+                ingest.reject(sourceId, RejectReason.NON_FINITE_VALUE, t.nodeId().toParseableString() + ": " + d);
+                return;
+            }
+            Instant sourceTime = value.getSourceTime() == null || value.getSourceTime().isNull() ? null
+                    : value.getSourceTime().getJavaInstant();
+            TelemetrySample sample = new TelemetrySample(t.asset(), t.signal(), d, t.unit(), quality, sourceTime, now,
+                    sourceId);
+            if (!handoff.offer(sample)) {
+                ingest.reject(sourceId, RejectReason.QUEUE_FULL, "OPC UA hand-off queue full ("
+                        + settings.handoff() + "); dropped " + t.asset() + "/" + t.signal());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("OPC UA source '{}': cannot handle a value of {}: {}", name, t.nodeId(), e.toString());
+        }
+    }
+
+    /** The ingest thread: the only one that may wait for the pipeline. */
+    private void dispatch() {
+        try {
+            while (!closed) {
+                TelemetrySample s = handoff.take();
+                ingest.offer(s);
+            }
+        } catch (InterruptedException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.error("OPC UA source '{}': ingest thread failed", name, e);
+            }
+        }
+    }
+
+    // ---- browsing ----------------------------------------------------------------------------------------------
+
+    private record Found(NodeId nodeId, String name, String parent) {
+    }
+
+    private List<Target> resolve(OpcUaClient c) throws Exception {
+        Map<NodeId, Found> found = new LinkedHashMap<>();
+        for (NodeSpec spec : settings.nodes()) {
+            if (spec.isPattern()) {
+                List<Found> matches = browsePattern(c, spec.path());
+                if (matches.isEmpty()) {
+                    LOG.warn("OPC UA source '{}': no variable matches '{}'", name, spec.text());
+                }
+                for (Found f : matches) {
+                    found.putIfAbsent(f.nodeId(), f);
+                }
+            } else {
+                Found f = describeNode(c, spec.nodeId());
+                if (f == null) {
+                    LOG.warn("OPC UA source '{}': node {} does not exist on {}; left out, the others keep flowing",
+                            name, spec.text(), settings.endpointUrl());
+                } else {
+                    found.putIfAbsent(f.nodeId(), f);
+                }
+            }
+        }
+        List<Found> list = new ArrayList<>(found.values());
+        List<String> units = units(c, list);
+        List<Target> targets = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Found f = list.get(i);
+            targets.add(new Target(f.nodeId(), f.parent(), f.name(), units.get(i)));
+        }
+        return targets;
+    }
+
+    private List<Found> browsePattern(OpcUaClient c, List<String> levels) throws Exception {
+        List<Found> current = List.of(new Found(NodeIds.ObjectsFolder, "Objects", "Root"));
+        for (int level = 0; level < levels.size() && !current.isEmpty(); level++) {
+            boolean last = level == levels.size() - 1;
+            int mask = last ? NodeClass.Variable.getValue() : NodeClass.Object.getValue() | NodeClass.Variable.getValue();
+            List<BrowseDescription> requests = new ArrayList<>();
+            for (Found f : current) {
+                requests.add(forward(f.nodeId(), NodeIds.HierarchicalReferences, mask));
+            }
+            List<BrowseResult> results = c.browse(requests);
+            List<Found> next = new ArrayList<>();
+            for (int i = 0; i < results.size(); i++) {
+                BrowseResult r = results.get(i);
+                if (r.getStatusCode() == null || !r.getStatusCode().isGood() || r.getReferences() == null) {
+                    continue;
+                }
+                for (ReferenceDescription ref : r.getReferences()) {
+                    String browseName = ref.getBrowseName() == null ? null : ref.getBrowseName().getName();
+                    if (browseName == null || !NodeSpec.matches(levels.get(level), browseName)) {
+                        continue;
+                    }
+                    Optional<NodeId> id = ref.getNodeId().toNodeId(c.getNamespaceTable());
+                    if (id.isPresent()) {
+                        next.add(new Found(id.get(), browseName, current.get(i).name()));
+                    }
+                }
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    /** The browse name of a node and of its hierarchical parent; null when the server does not know the node. */
+    private Found describeNode(OpcUaClient c, NodeId nodeId) throws Exception {
+        DataValue[] read = c.read(0, TimestampsToReturn.Neither, List.of(
+                new ReadValueId(nodeId, AttributeId.BrowseName.uid(), null, QualifiedName.NULL_VALUE))).getResults();
+        List<DataValue> names = read == null ? List.of() : List.of(read);
+        if (names.isEmpty() || names.get(0).getStatusCode() == null || !names.get(0).getStatusCode().isGood()) {
+            return null;
+        }
+        Object v = names.get(0).getValue().getValue();
+        String signal = v instanceof QualifiedName q ? q.getName() : String.valueOf(v);
+        BrowseDescription up = new BrowseDescription(nodeId, BrowseDirection.Inverse, NodeIds.HierarchicalReferences,
+                true, uint(0), uint(BrowseResultMask.All.getValue()));
+        BrowseResult r = c.browse(up);
+        String parent = "";
+        if (r.getStatusCode() != null && r.getStatusCode().isGood() && r.getReferences() != null
+                && r.getReferences().length > 0 && r.getReferences()[0].getBrowseName() != null) {
+            parent = r.getReferences()[0].getBrowseName().getName();
+        }
+        if (parent == null || parent.isBlank()) {
+            parent = nodeId.getNamespaceIndex() + "";
+        }
+        return new Found(nodeId, signal, parent);
+    }
+
+    /** Each variable's EngineeringUnits display name ("" when it has none). */
+    private List<String> units(OpcUaClient c, List<Found> variables) throws Exception {
+        List<String> units = new ArrayList<>();
+        if (variables.isEmpty()) {
+            return units;
+        }
+        List<BrowseDescription> requests = new ArrayList<>();
+        for (Found f : variables) {
+            requests.add(forward(f.nodeId(), NodeIds.HasProperty, NodeClass.Variable.getValue()));
+        }
+        List<BrowseResult> results = c.browse(requests);
+        List<NodeId> euNodes = new ArrayList<>();
+        for (BrowseResult r : results) {
+            NodeId eu = null;
+            if (r.getStatusCode() != null && r.getStatusCode().isGood() && r.getReferences() != null) {
+                for (ReferenceDescription ref : r.getReferences()) {
+                    if (ref.getBrowseName() != null && "EngineeringUnits".equals(ref.getBrowseName().getName())) {
+                        eu = ref.getNodeId().toNodeId(c.getNamespaceTable()).orElse(null);
+                        break;
+                    }
+                }
+            }
+            euNodes.add(eu);
+        }
+        List<NodeId> toRead = euNodes.stream().filter(n -> n != null).toList();
+        List<DataValue> values = toRead.isEmpty() ? List.of()
+                : c.readValues(0, TimestampsToReturn.Neither, toRead);
+        int j = 0;
+        for (NodeId eu : euNodes) {
+            String unit = "";
+            if (eu != null) {
+                DataValue dv = values.get(j++);
+                Object v = dv.getValue() == null ? null : dv.getValue().getValue();
+                try {
+                    if (v instanceof ExtensionObject xo) {
+                        v = xo.decode(c.getStaticEncodingContext());
+                    }
+                    if (v instanceof EUInformation info && info.getDisplayName() != null
+                            && info.getDisplayName().getText() != null) {
+                        unit = info.getDisplayName().getText();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("OPC UA source '{}': cannot decode EngineeringUnits of {}: {}", name, eu, e.toString());
+                }
+            }
+            units.add(unit);
+        }
+        return units;
+    }
+
+    private static BrowseDescription forward(NodeId node, NodeId referenceType, int nodeClassMask) {
+        return new BrowseDescription(node, BrowseDirection.Forward, referenceType, true, uint(nodeClassMask),
+                uint(BrowseResultMask.All.getValue()));
+    }
+
+    static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.ExecutionException
+                || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}
