@@ -68,8 +68,9 @@ final class GatewayLauncher {
             deleteTree(home.data().resolve("config"));
             log.info("Clean start: framework state and stored configuration discarded");
         }
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, join(
-                (String) config.get(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA), slf4jExports()));
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, join(join(
+                (String) config.get(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA), slf4jExports()), djlExports()));
+        configureDjl(config);
         config.put("felix.log.logger", new FelixLogBridge());
 
         Felix felix = new Felix(config);
@@ -242,7 +243,60 @@ final class GatewayLauncher {
         return sb.toString();
     }
 
+    /**
+     * DJL runs fully offline from the jars in lib/ (also stops its usage-tracking call) and unpacks libtorch into a
+     * folder of the gateway's own ({@code gateway.djl.cache}, default {@code ${gateway.home}/data/djl-cache}), once.
+     * System properties: DJL reads them, and the engine starts later, in a bundle, on first need.
+     */
+    private void configureDjl(Map<String, Object> config) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+            Object dir = config.get("gateway.djl.cache");
+            System.setProperty("DJL_CACHE_DIR", dir == null || dir.toString().isBlank()
+                    ? home.data().resolve("djl-cache").toString() : dir.toString());
+        }
+    }
+
+    /**
+     * The packages of DJL's API and PyTorch engine jars on the launcher class path, exported with the jars'
+     * version so that bundles import {@code ai.djl.*}: DJL (and libtorch's JNI library, which can be loaded by one
+     * class loader per JVM) stays in one place for the JVM's life. Empty when DJL is not on the class path.
+     */
+    static String djlExports() throws IOException {
+        java.util.TreeSet<String> packages = new java.util.TreeSet<>();
+        String version = null;
+        ClassLoader cl = GatewayLauncher.class.getClassLoader();
+        for (String probe : List.of("ai/djl/engine/Engine.class", "ai/djl/pytorch/engine/PtEngine.class")) {
+            URL u = cl.getResource(probe);
+            if (u == null || !"jar".equals(u.getProtocol())) {
+                continue;
+            }
+            java.net.JarURLConnection c = (java.net.JarURLConnection) u.openConnection();
+            c.setUseCaches(false);
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(
+                    Path.of(java.net.URI.create(c.getJarFileURL().toString())).toFile())) {
+                if (version == null && jar.getManifest() != null) {
+                    version = jar.getManifest().getMainAttributes().getValue("Specification-Version");
+                }
+                jar.stream().map(java.util.jar.JarEntry::getName)
+                        .filter(n -> n.startsWith("ai/djl/") && n.endsWith(".class"))
+                        .forEach(n -> packages.add(n.substring(0, n.lastIndexOf('/')).replace('/', '.')));
+            }
+        }
+        String v = version == null ? "0.0.0" : version;
+        StringBuilder sb = new StringBuilder();
+        for (String p : packages) {
+            sb.append(sb.length() == 0 ? "" : ",").append(p).append(";version=").append(v);
+        }
+        return sb.toString();
+    }
+
     private static String join(String a, String b) {
+        if (b == null || b.isBlank()) {
+            return a;
+        }
         return a == null || a.isBlank() ? b : a + "," + b;
     }
 

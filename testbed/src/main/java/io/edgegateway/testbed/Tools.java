@@ -5,6 +5,7 @@ import io.edgegateway.testbed.demo.DemoCommand;
 import io.edgegateway.testbed.detect.DetectCommand;
 import io.edgegateway.testbed.nab.NabRunCommand;
 import io.edgegateway.testbed.nab.NabScoreCommand;
+import io.edgegateway.testbed.rul.RulCommand;
 import io.edgegateway.testbed.simulator.SimulatorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "./gateway", mixinStandardHelpOptions = true,
         description = "Edge Gateway testbed: demo, plant simulator and benchmarks.",
         subcommands = {DemoCommand.class, SimulatorCommand.class, BenchCommand.class, NabScoreCommand.class,
-            NabRunCommand.class, DetectCommand.class})
+            NabRunCommand.class, DetectCommand.class, RulCommand.class,
+            io.edgegateway.testbed.opcua.OpcUaServerCommand.class})
 public final class Tools implements Runnable {
 
     public static void main(String[] args) {
