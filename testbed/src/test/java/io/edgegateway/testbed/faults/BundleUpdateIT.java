@@ -146,13 +146,13 @@ class BundleUpdateIT {
             long expectedSignals = before.path("signals").asLong() + published.get();
             JsonNode m;
             try {
-                m = awaitMetrics(checker, x -> x.path("signals").asLong() >= expectedSignals
+                m = FaultRig.awaitMetrics(checker, x -> x.path("signals").asLong() >= expectedSignals
                         && x.path("evaluated").asLong() == x.path("accepted").asLong(), Duration.ofSeconds(30));
             } catch (AssertionError e) {
                 m = checker.metrics.get();
             }
             Thread.sleep(2_000);
-            m = awaitMetrics(checker, x -> true, Duration.ofSeconds(5));
+            m = FaultRig.awaitMetrics(checker, x -> true, Duration.ofSeconds(5));
             long accepted = m.path("accepted").asLong() - before.path("accepted").asLong();
             long received = m.path("received").asLong() - before.path("received").asLong();
             long distinct = m.path("signals").asLong() - before.path("signals").asLong();
@@ -229,30 +229,13 @@ class BundleUpdateIT {
         long previous = -1;
         for (int i = 0; i < 30; i++) {
             Thread.sleep(1100);
-            JsonNode m = awaitMetrics(checker, x -> true, Duration.ofSeconds(5));
+            JsonNode m = FaultRig.awaitMetrics(checker, x -> true, Duration.ofSeconds(5));
             if (m.path("received").asLong() == previous) {
                 return m;
             }
             previous = m.path("received").asLong();
         }
         throw new AssertionError("received never settled");
-    }
-
-    private static JsonNode awaitMetrics(FaultRig.Checker checker, java.util.function.Predicate<JsonNode> condition,
-                                         Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            JsonNode m = checker.metrics.get();
-            if (m != null) {
-                last = m;
-                if (condition.test(m)) {
-                    return m;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("metrics condition not met within " + timeout + "; last: " + last);
     }
 
     /** Names of the live Java threads in a Thread.print dump, without the JIT's compiler threads. */

@@ -121,6 +121,16 @@ final class FaultRig implements AutoCloseable {
     }
 
     JsonNode awaitMetrics(Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        try {
+            return awaitMetrics(checker, condition, timeout);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\ngateway log:\n" + (gateway == null ? "" : gateway.logText()));
+        }
+    }
+
+    /** The latest metrics message the checker saw that satisfies {@code condition}; fails after the timeout. */
+    static JsonNode awaitMetrics(Checker checker, Predicate<JsonNode> condition, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
@@ -131,10 +141,9 @@ final class FaultRig implements AutoCloseable {
                     return m;
                 }
             }
-            Thread.sleep(200);
+            Thread.sleep(100);
         }
-        throw new AssertionError("metrics condition not met within " + timeout + "; last metrics: " + last
-                + "\ngateway log:\n" + (gateway == null ? "" : gateway.logText()));
+        throw new AssertionError("metrics condition not met within " + timeout + "; last metrics: " + last);
     }
 
     @Override
