@@ -67,6 +67,9 @@ public final class MosquittoBroker implements AutoCloseable {
         Files.writeString(conf, String.join("\n",
                 "listener " + port + " 127.0.0.1",
                 "allow_anonymous true",
+                // started as root, mosquitto drops to the 'mosquitto' user, which cannot write its log or its
+                // persistence file into the test's folder: stay the user that started it
+                "user " + System.getProperty("user.name"),
                 persistent ? "persistence true" : "persistence false",
                 persistent ? "persistence_location " + dir.toAbsolutePath() + "/" : "",
                 // save after every change (queued message, subscription): a kill loses at most what is in flight
