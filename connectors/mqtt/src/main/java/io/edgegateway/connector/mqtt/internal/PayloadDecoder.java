@@ -169,6 +169,12 @@ final class PayloadDecoder {
     // ---------------------------------------------------------------- json
 
     private void decodeJson(String topic, byte[] payload, Instant receiveTime, Out out) {
+        if (!isValidUtf8(payload)) {
+            // Jackson rejects most broken UTF-8 but lets overlong forms (C0 80 = U+0000) and encoded surrogates
+            // (ED A0 80) through into asset ids and units
+            out.reject(RejectReason.MALFORMED_PAYLOAD, "payload is not valid UTF-8");
+            return;
+        }
         try (JsonParser p = JSON.createParser(payload)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_OBJECT) {
@@ -422,6 +428,59 @@ final class PayloadDecoder {
             case VALUE_NULL -> "null";
             default -> t.toString();
         };
+    }
+
+    /**
+     * Well-formed UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates (U+D800..U+DFFF), nothing above
+     * U+10FFFF, no truncated sequence. A scan without allocation; ASCII bytes cost one comparison.
+     */
+    static boolean isValidUtf8(byte[] b) {
+        int i = 0;
+        int n = b.length;
+        while (i < n) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int length;
+            int secondMin = 0x80;
+            int secondMax = 0xBF;
+            if (c >= 0xC2 && c <= 0xDF) {
+                length = 2;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                length = 3;
+                if (c == 0xE0) {
+                    secondMin = 0xA0; // overlong below U+0800
+                } else if (c == 0xED) {
+                    secondMax = 0x9F; // surrogates
+                }
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                length = 4;
+                if (c == 0xF0) {
+                    secondMin = 0x90; // overlong below U+10000
+                } else if (c == 0xF4) {
+                    secondMax = 0x8F; // above U+10FFFF
+                }
+            } else {
+                return false; // a continuation byte without a lead, C0/C1 (overlong) or F5..FF
+            }
+            if (i + length > n) {
+                return false;
+            }
+            int second = b[i + 1] & 0xFF;
+            if (second < secondMin || second > secondMax) {
+                return false;
+            }
+            for (int k = 2; k < length; k++) {
+                int cont = b[i + k] & 0xFF;
+                if (cont < 0x80 || cont > 0xBF) {
+                    return false;
+                }
+            }
+            i += length;
+        }
+        return true;
     }
 
     private static String strictUtf8(byte[] payload) throws CharacterCodingException {

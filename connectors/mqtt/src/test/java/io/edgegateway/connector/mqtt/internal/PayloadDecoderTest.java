@@ -306,12 +306,12 @@ class PayloadDecoderTest {
             byte[] bad = {'{', '"', 'a', 's', 's', 'e', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', ',',
                     '"', 's', 'i', 'g', 'n', 'a', 'l', '"', ':', '"', 's', '"', ',', '"', 'v', 'a', 'l', 'u', 'e', '"',
                     ':', '1', '}'};
-            assertRejected(json(null).decode("t", bad, NOW), RejectReason.MALFORMED_PAYLOAD, "invalid JSON");
+            assertRejected(json(null).decode("t", bad, NOW), RejectReason.MALFORMED_PAYLOAD, "not valid UTF-8");
             // also inside a field we ignore
             byte[] ignored = "{\"x\":\"\u0000\",\"asset\":\"a\",\"signal\":\"s\",\"value\":1}"
                     .getBytes(StandardCharsets.UTF_8);
             ignored[6] = (byte) 0xFF;
-            assertRejected(json(null).decode("t", ignored, NOW), RejectReason.MALFORMED_PAYLOAD);
+            assertRejected(json(null).decode("t", ignored, NOW), RejectReason.MALFORMED_PAYLOAD, "not valid UTF-8");
         }
 
         @Test
