@@ -1,5 +1,7 @@
 package io.edgegateway.llm.internal;
 
+import io.edgegateway.mqtt.support.NoDelaySocketFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,7 @@
 package io.edgegateway.connector.mqtt.internal;
 
+import io.edgegateway.mqtt.support.NoDelaySocketFactory;
+
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;

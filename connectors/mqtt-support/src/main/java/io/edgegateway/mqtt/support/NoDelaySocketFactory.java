@@ -1,4 +1,4 @@
-package io.edgegateway.llm.internal;
+package io.edgegateway.mqtt.support;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,13 +7,12 @@ import java.net.Socket;
 import javax.net.SocketFactory;
 
 /**
- * Copied from connectors/mqtt (kept private there).
  * Plain TCP sockets with {@code TCP_NODELAY}. Paho leaves Nagle's algorithm on, so a small publish that follows
  * another one (an alert right after a metrics message) waits until the broker acknowledges the first segment; the
  * broker delays that ACK by up to 40 ms on Linux. Measured with {@code ./gateway bench e2e}: one alert per
  * metrics interval took 20-30 ms instead of about 1 ms, which set the p99 latency.
  */
-final class NoDelaySocketFactory extends SocketFactory {
+public final class NoDelaySocketFactory extends SocketFactory {
 
     private static final SocketFactory DEFAULT = SocketFactory.getDefault();
 
