@@ -20,7 +20,10 @@ import org.osgi.util.tracker.BundleTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgegateway.llm.internal.explain.ExplainerDescriptor;
+import io.edgegateway.llm.internal.explain.ExplainerModel;
 import io.edgegateway.llm.internal.rul.DjlEngine;
+import io.edgegateway.llm.internal.rul.MiniJson;
 import io.edgegateway.llm.internal.rul.ModelDescriptor;
 import io.edgegateway.llm.internal.rul.RulPredictor;
 
@@ -31,8 +34,11 @@ import io.edgegateway.llm.internal.rul.RulPredictor;
  * switched in; a model that fails any step is rejected with one log line and the one in service stays. Removing
  * (or stopping) a model bundle closes its model and rolls back to the next newest.
  *
+ * <p>Two kinds of model ({@code model.json} "kind"): {@code rul} (a {@link RulPredictor}; descriptors without a kind)
+ * and {@code explainer} (an {@link ExplainerModel}). Consumers ask for a model id and the type they expect.
+ *
  * <p>Lazy: nothing is loaded (and libtorch is not started) until a consumer calls {@link #demand()}, so a gateway
- * with model bundles but no RUL configuration never pays for the engine. The engine lives on the launcher class
+ * with model bundles but no RUL or explainer configuration never pays for the engine. The engine lives on the launcher class
  * path and stays for the JVM's life; only models come and go.
  */
 @Component(service = ModelTracker.class, immediate = true)
@@ -44,7 +50,9 @@ public class ModelTracker {
     private static final Logger LOG = LoggerFactory.getLogger(ModelTracker.class);
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private final ModelSlots<RulPredictor> slots = new ModelSlots<>(); // guarded by lock
+    private final ModelSlots<Loaded> slots = new ModelSlots<>(); // guarded by lock
+    private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastRejection = "";
     private final java.util.Map<Long, Bundle> known = new java.util.concurrent.ConcurrentHashMap<>();
     private ExecutorService loader;
     private BundleTracker<Bundle> tracker;
@@ -108,12 +116,56 @@ public class ModelTracker {
      * model is never closed under a caller); empty when no such model is in service.
      */
     public <R> Optional<R> withModel(String modelId, Function<RulPredictor, R> f) {
+        return withModel(modelId, RulPredictor.class, f);
+    }
+
+    /** As above for a model of the given type; empty also when the model of that id is of another kind. */
+    public <T, R> Optional<R> withModel(String modelId, Class<T> type, Function<T, R> f) {
         lock.readLock().lock();
         try {
-            return slots.current(modelId).map(s -> f.apply(s.model()));
+            return slots.current(modelId).filter(s -> type.isInstance(s.model().model()))
+                    .map(s -> f.apply(type.cast(s.model().model())));
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** Model bundles rejected since start (bad descriptor, sha256 mismatch, load or warm-up failure). */
+    public long rejectedCount() {
+        return rejected.get();
+    }
+
+    /** The last rejection, one line; empty when none. */
+    public String lastRejection() {
+        return lastRejection;
+    }
+
+    /** A loaded model of any kind, with what the tracker needs to show and close it. */
+    record Loaded(String kind, String id, String version, AutoCloseable model, long loadMillis, long warmupMillis) {
+        void close() {
+            try {
+                model.close();
+            } catch (Exception e) {
+                LOG.warn("Closing model {} {} failed: {}", id, version, e.toString());
+            }
+        }
+    }
+
+    /** Loads the model a descriptor describes, by its kind. */
+    static Loaded loadModel(Path dir) throws IOException {
+        Object kind = MiniJson.object(MiniJson.parse(java.nio.file.Files.readString(dir.resolve(ModelDescriptor.DESCRIPTOR))),
+                ModelDescriptor.DESCRIPTOR).getOrDefault("kind", "rul");
+        if (ExplainerDescriptor.KIND.equals(kind)) {
+            ExplainerModel m = ExplainerModel.load(ExplainerDescriptor.read(dir, null));
+            ExplainerDescriptor d = m.descriptor();
+            return new Loaded(ExplainerDescriptor.KIND, d.id(), d.version(), m, m.loadMillis(), m.warmupMillis());
+        }
+        if ("rul".equals(kind)) {
+            RulPredictor p = RulPredictor.load(ModelDescriptor.read(dir, null));
+            ModelDescriptor d = p.descriptor();
+            return new Loaded("rul", d.id(), d.version(), p, p.loadMillis(), p.warmupMillis());
+        }
+        throw new IllegalArgumentException("model.json: unknown kind '" + kind + "' (rul, explainer)");
     }
 
     private void load(Bundle bundle) {
@@ -129,17 +181,16 @@ public class ModelTracker {
                 java.net.URL u = bundle.getEntry(path);
                 return u == null ? null : u.openStream();
             }, descriptorPath, dir);
-            ModelDescriptor d = ModelDescriptor.read(dir, null);
-            if (!d.version().equals(versionWithoutQualifier(bundle))) {
-                LOG.warn("Model bundle {}: Bundle-Version differs from the model's version {}", name, d.version());
+            Loaded p = loadModel(dir);
+            if (!p.version().equals(versionWithoutQualifier(bundle))) {
+                LOG.warn("Model bundle {}: Bundle-Version differs from the model's version {}", name, p.version());
             }
-            RulPredictor p = RulPredictor.load(d);
             boolean stillThere;
-            Optional<ModelSlots.Slot<RulPredictor>> before;
+            Optional<ModelSlots.Slot<Loaded>> before;
             lock.writeLock().lock();
             try {
                 stillThere = known.containsKey(bundle.getBundleId());
-                before = stillThere ? slots.add(new ModelSlots.Slot<>(d.id(), bundle.getVersion().toString(),
+                before = stillThere ? slots.add(new ModelSlots.Slot<>(p.id(), bundle.getVersion().toString(),
                         bundle.getBundleId(), p)) : Optional.empty();
             } finally {
                 lock.writeLock().unlock();
@@ -148,17 +199,19 @@ public class ModelTracker {
                 p.close();
                 return;
             }
-            String inService = withModel(d.id(), m -> m.descriptor().version()).orElse("?");
-            LOG.info("Model {} {} loaded from bundle {} (load {} ms, warm-up {} ms, engine start {} ms); in service: {}{}",
-                    d.id(), d.version(), name, p.loadMillis(), p.warmupMillis(), DjlEngine.startMillis(), inService,
-                    before.map(b -> " (was " + b.model().descriptor().version() + ")").orElse(""));
+            String inService = inService(p.id());
+            LOG.info("Model {} {} ({}) loaded from bundle {} (load {} ms, warm-up {} ms, engine start {} ms); in service: {}{}",
+                    p.id(), p.version(), p.kind(), name, p.loadMillis(), p.warmupMillis(), DjlEngine.startMillis(),
+                    inService, before.map(b -> " (was " + b.model().version() + ")").orElse(""));
         } catch (IOException | RuntimeException | LinkageError e) {
+            rejected.incrementAndGet();
+            lastRejection = "model bundle " + name + " rejected: " + e.getMessage();
             LOG.error("Model bundle {} REJECTED, the model in service stays: {}", name, e.getMessage());
         }
     }
 
     private void unload(Bundle bundle) {
-        Optional<ModelSlots.Slot<RulPredictor>> removed;
+        Optional<ModelSlots.Slot<Loaded>> removed;
         lock.writeLock().lock();
         try {
             removed = slots.remove(bundle.getBundleId());
@@ -167,10 +220,19 @@ public class ModelTracker {
         }
         removed.ifPresent(s -> {
             s.model().close();
-            String now = withModel(s.modelId(), m -> m.descriptor().version()).orElse("none");
-            LOG.info("Model {} {} of bundle {} removed; in service now: {}", s.modelId(),
-                    s.model().descriptor().version(), bundle.getSymbolicName(), now);
+            LOG.info("Model {} {} of bundle {} removed; in service now: {}", s.modelId(), s.model().version(),
+                    bundle.getSymbolicName(), inService(s.modelId()));
         });
+    }
+
+    /** The version in service for a model id, or "none". */
+    public String inService(String modelId) {
+        lock.readLock().lock();
+        try {
+            return slots.current(modelId).map(s -> s.model().version()).orElse("none");
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     private static String versionWithoutQualifier(Bundle b) {

@@ -38,6 +38,9 @@ public record ModelDescriptor(Path dir, String id, String version, List<String> 
     /** Reads {@code dir/model.json} and the normalisation it names; {@code artifactKey} null = the default. */
     public static ModelDescriptor read(Path dir, String artifactKey) throws IOException {
         Map<String, Object> m = MiniJson.object(MiniJson.parse(Files.readString(dir.resolve(DESCRIPTOR))), DESCRIPTOR);
+        if (!"rul".equals(m.getOrDefault("kind", "rul"))) {
+            throw new IllegalArgumentException(DESCRIPTOR + ": kind is " + m.get("kind") + ", not a RUL model");
+        }
         String id = (String) require(m, "id");
         String version = (String) require(m, "version");
         Map<String, Object> artifacts = MiniJson.object(require(m, "artifacts"), "artifacts");
@@ -111,7 +114,7 @@ public record ModelDescriptor(Path dir, String id, String version, List<String> 
 
     /**
      * Copies the descriptor at {@code descriptorPath} (e.g. {@code model/model.json}) and every file it names
-     * (normalisation, golden cases, artifacts) from a package into {@code target}; returns {@code target}.
+     * (normalisation or tokenizer, golden cases, artifacts) from a package into {@code target}; returns {@code target}.
      */
     public static Path extract(Opener opener, String descriptorPath, Path target) throws IOException {
         int slash = descriptorPath.lastIndexOf('/');
@@ -121,7 +124,12 @@ public record ModelDescriptor(Path dir, String id, String version, List<String> 
         Map<String, Object> m = MiniJson.object(MiniJson.parse(new String(descriptor, StandardCharsets.UTF_8)),
                 descriptorPath);
         Set<String> files = new LinkedHashSet<>();
-        files.add((String) m.getOrDefault("normalisation_file", "normalisation.json"));
+        if ("rul".equals(m.getOrDefault("kind", "rul"))) { // descriptors without a kind are RUL models
+            files.add((String) m.getOrDefault("normalisation_file", "normalisation.json"));
+        }
+        if (m.get("tokenizer_file") instanceof String t) {
+            files.add(t);
+        }
         if (m.get("golden_file") instanceof String g) {
             files.add(g);
         }
