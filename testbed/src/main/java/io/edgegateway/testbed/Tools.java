@@ -15,7 +15,9 @@ import picocli.CommandLine.Command;
         description = "Edge Gateway testbed: demo, plant simulator and benchmarks.",
         subcommands = {DemoCommand.class, SimulatorCommand.class, BenchCommand.class, NabScoreCommand.class,
             NabRunCommand.class, DetectCommand.class, RulCommand.class,
-            io.edgegateway.testbed.opcua.OpcUaServerCommand.class})
+            io.edgegateway.testbed.opcua.OpcUaServerCommand.class,
+            io.edgegateway.testbed.explain.ExplainCommand.class,
+            io.edgegateway.testbed.explain.ExplainEvalCommand.class})
 public final class Tools implements Runnable {
 
     public static void main(String[] args) {

@@ -20,15 +20,7 @@ public final class RulCommandSupport {
      * data/djl-cache (or DJL_CACHE_DIR when set).
      */
     public static RulPredictor load(Path dir, String artifact) throws IOException {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
-            String dist = System.getProperty("gateway.dist");
-            if (dist != null) {
-                System.setProperty("DJL_CACHE_DIR", Path.of(dist, "data", "djl-cache").toString());
-            }
-        }
+        configureDjl();
         Path modelDir = dir;
         if (modelDir == null) {
             modelDir = Files.createTempDirectory("rul-model");
@@ -39,6 +31,19 @@ public final class RulCommandSupport {
             }
         }
         return RulPredictor.load(ModelDescriptor.read(modelDir, artifact));
+    }
+
+    /** DJL offline, libtorch unpacked into the distribution's data/djl-cache (or DJL_CACHE_DIR when set). */
+    public static void configureDjl() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+            String dist = System.getProperty("gateway.dist");
+            if (dist != null) {
+                System.setProperty("DJL_CACHE_DIR", Path.of(dist, "data", "djl-cache").toString());
+            }
+        }
     }
 
     private static InputStream resource(String path) {

@@ -1,0 +1,190 @@
+package io.edgegateway.llm.internal.explain;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.edgegateway.api.Alert;
+import io.edgegateway.api.AssetContext;
+import io.edgegateway.api.Detector;
+import io.edgegateway.api.Explainer;
+import io.edgegateway.api.Explanation;
+import io.edgegateway.api.SignalDetector;
+import io.edgegateway.api.SignalKey;
+import io.edgegateway.llm.internal.ModelTracker;
+import io.edgegateway.llm.internal.explain.knowledge.ContextBuilder;
+import io.edgegateway.llm.internal.explain.knowledge.ExplainContext;
+import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
+
+/**
+ * The local language-model explainer (configuration {@code io.edgegateway.llm.explainer}): the core asks it after
+ * an alert went out; it answers with the model's explanation, or the knowledge base's template when there is no
+ * model, the queue is full, the deadline passes, or the output fails its checks (see {@link ExplainerCore}).
+ *
+ * <p>It also registers as a {@link Detector} that never raises: the core routes every sample to it on the asset's
+ * pipeline worker, which keeps the short per-signal history the alert's context is built from (pattern, slope,
+ * duration, other deviating signals). Recording a sample is a few array writes.
+ *
+ * <p>The model comes from the {@link ModelTracker} (a model bundle with kind {@code explainer}); swapping the model
+ * bundle switches models between two explanations, never during one.
+ */
+@Component(configurationPid = LlmExplainer.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {Explainer.class, Detector.class},
+        property = {Explainer.NAME + "=llm", Detector.NAME + "=explainer-context", "service.ranking:Integer=100"})
+@Designate(ocd = LlmExplainer.Config.class)
+public class LlmExplainer implements Explainer, Detector {
+
+    public static final String PID = "io.edgegateway.llm.explainer";
+    /** The knowledge base inside this bundle (copied from llm-bundle/training/explainer/knowledge at build time). */
+    public static final String KNOWLEDGE = "/knowledge/failure_modes.json";
+    private static final Logger LOG = LoggerFactory.getLogger(LlmExplainer.class);
+
+    @ObjectClassDefinition(name = "LLM explainer")
+    public @interface Config {
+        @AttributeDefinition(description = "Model id (model.json 'id') of an explainer model bundle")
+        String model_id() default "explainer-maint";
+
+        @AttributeDefinition(description = "Generation threads (each runs one explanation at a time)")
+        int threads() default 1;
+
+        @AttributeDefinition(description = "Explanations waiting at most; beyond it, a template goes out at once (shed)")
+        int queue_capacity() default 64;
+
+        @AttributeDefinition(description = "Milliseconds from request to explanation; past it, a template goes out")
+        long deadline_ms() default 2000;
+
+        @AttributeDefinition(description = "Token limit of one explanation")
+        int max_new_tokens() default 96;
+
+        @AttributeDefinition(description = "Use the model's KV cache (false recomputes every step: for benchmarks)")
+        boolean use_cache() default true;
+
+        @AttributeDefinition(description = "Asset types by asset-id glob, 'glob=type' (e.g. 'P-1*=pump'); "
+                + "otherwise the id's leading word ('pump-1' -> pump)")
+        String[] asset_types() default {};
+
+        @AttributeDefinition(description = "Signal names by gateway name, 'gateway=knowledge-base' (e.g. "
+                + "'temp_brg=bearing_temperature'); other names are used as they are")
+        String[] signal_names() default {};
+
+        @AttributeDefinition(description = "Samples kept per signal for the alert's context")
+        int history_size() default 256;
+
+        @AttributeDefinition(description = "Seconds between the explainer's counters in the log (0: never)")
+        int log_interval_s() default 60;
+    }
+
+    private final ModelTracker models;
+    private final ExplainerCore core;
+    private final ContextBuilder context;
+    private final Map<String, String> assetTypes = new LinkedHashMap<>();
+    private final String modelId;
+    private final ScheduledExecutorService reporter;
+    private volatile RulSource rul = asset -> OptionalDouble.empty();
+
+    /** The latest remaining-useful-life estimate of an asset, when the RUL estimator has one. */
+    public interface RulSource {
+        OptionalDouble latest(String assetId);
+    }
+
+    @Activate
+    public LlmExplainer(@Reference ModelTracker models, BundleContext ctx, Config config) throws IOException {
+        this.models = models;
+        this.modelId = config.model_id();
+        assetTypes.putAll(pairs("asset.types", config.asset_types()));
+        Map<String, String> signalNames = pairs("signal.names", config.signal_names());
+        KnowledgeBase kb;
+        URL url = ctx.getBundle().getEntry(KNOWLEDGE);
+        if (url == null) {
+            throw new IOException(PID + ": the bundle has no " + KNOWLEDGE);
+        }
+        try (InputStream in = url.openStream()) {
+            kb = KnowledgeBase.load(in);
+        }
+        this.context = new ContextBuilder(config.history_size(), ContextBuilder.DEFAULT_MAX_SERIES,
+                s -> signalNames.getOrDefault(s, s));
+        this.core = new ExplainerCore(kb, new ExplainerCore.ModelSource() {
+            @Override
+            public <R> Optional<R> withModel(Function<ExplainerModel, R> f) {
+                return models.withModel(modelId, ExplainerModel.class, f);
+            }
+        }, new ExplainerCore.Settings(config.threads(), config.queue_capacity(), config.deadline_ms(),
+                config.max_new_tokens(), config.use_cache()));
+        this.reporter = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "llm-explainer-report"));
+        if (config.log_interval_s() > 0) {
+            reporter.scheduleAtFixedRate(this::report, config.log_interval_s(), config.log_interval_s(), TimeUnit.SECONDS);
+        }
+        models.demand(); // model bundles load now, off the start-up path; templates answer until then
+        LOG.info("LLM explainer: model {}, {} thread(s), queue {}, deadline {} ms, knowledge base {}", modelId,
+                config.threads(), config.queue_capacity(), config.deadline_ms(), kb.version());
+    }
+
+    @Deactivate
+    void deactivate() {
+        reporter.shutdownNow();
+        core.close();
+    }
+
+    @Override
+    public CompletionStage<Explanation> explain(Alert alert, AssetContext assetContext) {
+        ExplainContext c = context.build(alert, ContextBuilder.assetTypeOf(alert.assetId(), assetTypes),
+                rul.latest(alert.assetId()));
+        return core.explain(alert, c).thenApply(ExplainerCore.Result::explanation);
+    }
+
+    @Override
+    public SignalDetector create(SignalKey key) {
+        return sample -> {
+            context.record(sample);
+            return null; // never raises: this detector only keeps the history the explanations need
+        };
+    }
+
+    /** 'a=b' entries of a setting (a .cfg file gives one comma-separated string, Config Admin an array). */
+    private static Map<String, String> pairs(String setting, String[] values) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String e : String.join(",", values).split(",")) {
+            e = e.trim();
+            if (e.isEmpty()) {
+                continue;
+            }
+            int eq = e.indexOf('=');
+            if (eq <= 0 || eq == e.length() - 1) {
+                throw new IllegalArgumentException(PID + ": setting '" + setting + "' entry '" + e + "' must be 'a=b'");
+            }
+            m.put(e.substring(0, eq).trim(), e.substring(eq + 1).trim());
+        }
+        return m;
+    }
+
+    private void report() {
+        StringBuilder sb = new StringBuilder();
+        for (ExplainerCore.Fallback f : ExplainerCore.Fallback.values()) {
+            sb.append(' ').append(f.metricName()).append('=').append(core.fallbacks(f));
+        }
+        LOG.info("LLM explainer: requested={} llm={} template:{} queue={} model {} {}; model bundles rejected={}{}",
+                core.requested(), core.byModel(), sb, core.queueDepth(), modelId, models.inService(modelId),
+                models.rejectedCount(), models.lastRejection().isEmpty() ? "" : " (last: " + models.lastRejection() + ")");
+    }
+}
