@@ -54,6 +54,8 @@ final class FaultRig implements AutoCloseable {
         this.home = GatewayHomes.create(dir.resolve("home"));
         GatewayHomes.remove(home, "io.edgegateway.rules.ewma-all.cfg");
         GatewayHomes.remove(home, "io.edgegateway.rules.stuck-analog.cfg");
+        // the faults are the uplink's and the pipeline's: no language model competing for the two cores
+        GatewayHomes.remove(home, "io.edgegateway.llm.explainer.cfg");
         Map<String, String> settings = new HashMap<>(uplinkSettings);
         settings.put("broker.url", uplink.url());
         settings.put("metrics.interval.s", "1");

@@ -60,8 +60,17 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
         }
     }
 
-    record Settings(int queueCapacity, int workers, Backpressure backpressure, long rejectLogIntervalMillis) {
+    record Settings(int queueCapacity, int workers, Backpressure backpressure, long rejectLogIntervalMillis,
+                    int maxPendingExplanations) {
+        Settings(int queueCapacity, int workers, Backpressure backpressure, long rejectLogIntervalMillis) {
+            this(queueCapacity, workers, backpressure, rejectLogIntervalMillis, 1000);
+        }
+
         Settings {
+            if (maxPendingExplanations < 1) {
+                throw new IllegalArgumentException(PipelineComponent.PID + ": setting 'explain.max.pending' = "
+                        + maxPendingExplanations + " must be >= 1");
+            }
             if (workers < 1 || workers > 64) {
                 throw new IllegalArgumentException(PipelineComponent.PID + ": setting 'workers' = " + workers
                         + " must be between 1 and 64");
@@ -89,9 +98,13 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
     private final LongAdder detectorErrors = new LongAdder();
     private final LongAdder sinkErrors = new LongAdder();
     private final LongAdder explainerFailures = new LongAdder();
+    /** Requests the explainer has not answered: bounded, so a slow or stuck explainer cannot pile up alerts. */
+    private final java.util.concurrent.atomic.AtomicInteger explanationsPending = new java.util.concurrent.atomic.AtomicInteger();
+    private final LongAdder explanationsShed = new LongAdder();
     private final LongAdder[] rejects = new LongAdder[RejectReason.values().length];
     private final RateLimitedLog[] rejectLogs = new RateLimitedLog[RejectReason.values().length];
     private final RateLimitedLog errorLog;
+    private final RateLimitedLog shedLog;
     private final LatencyHistogram latency = new LatencyHistogram();
 
     Pipeline(Settings settings, PipelineWiring wiring) {
@@ -102,6 +115,7 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
             rejectLogs[r.ordinal()] = new RateLimitedLog(settings.rejectLogIntervalMillis());
         }
         errorLog = new RateLimitedLog(settings.rejectLogIntervalMillis());
+        shedLog = new RateLimitedLog(settings.rejectLogIntervalMillis());
         int perWorker = Math.max(1, settings.queueCapacity() / settings.workers());
         workers = new Worker[settings.workers()];
         for (int i = 0; i < workers.length; i++) {
@@ -211,7 +225,7 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
         }
         return new MetricsSnapshot(Instant.now(), received.sum(), accepted.sum(), evaluated.sum(), rejected,
                 alerts.sum(), explanations.sum(), depth, settings.queueCapacity(), latency.percentile(0.5),
-                latency.percentile(0.99), latency.max(), signals);
+                latency.percentile(0.99), latency.max(), signals, explanationsPending.get(), explanationsShed.sum());
     }
 
     long detectorErrors() {
@@ -353,8 +367,17 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
 
     /** Asks the explainer after the alert went out; the explanation follows whenever it is ready. */
     private void requestExplanation(Explainer explainer, Alert alert, AssetContext context) {
+        if (explanationsPending.incrementAndGet() > settings.maxPendingExplanations()) {
+            explanationsPending.decrementAndGet();
+            explanationsShed.increment();
+            shedLog.log(n -> LOG.warn("Explainer has {} requests pending (explain.max.pending): alert {} is not "
+                    + "explained ({} shed so far)", settings.maxPendingExplanations(), alert.alertId(),
+                    explanationsShed.sum()));
+            return;
+        }
         try {
             explainer.explain(alert, context).whenComplete((explanation, failure) -> {
+                explanationsPending.decrementAndGet();
                 if (failure != null || explanation == null) {
                     explainerFailures.increment();
                     errorLog.log(n -> LOG.warn("No explanation for alert {}: {}", alert.alertId(),
@@ -365,6 +388,7 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
                 deliver(explanation);
             });
         } catch (RuntimeException ex) {
+            explanationsPending.decrementAndGet();
             explainerFailures.increment();
             errorLog.log(n -> LOG.error("Explainer failed for alert {}", alert.alertId(), ex));
         }

@@ -56,6 +56,10 @@ public class PipelineComponent implements TelemetryIngest, PipelineMetrics {
         @AttributeDefinition(description = "At most one log line per reject reason per this many milliseconds.")
         long reject_log_interval_ms() default 10_000;
 
+        @AttributeDefinition(description = "Explanation requests the explainer may have unanswered; beyond it an "
+                + "alert still goes out, unexplained, and explanations_shed counts it.")
+        int explain_max_pending() default 1000;
+
         @AttributeDefinition(description = "On stop, how long to keep evaluating samples already accepted.")
         long drain_timeout_ms() default 5_000;
     }
@@ -69,7 +73,8 @@ public class PipelineComponent implements TelemetryIngest, PipelineMetrics {
     @Activate
     void activate(Config config) {
         Pipeline.Settings settings = new Pipeline.Settings(config.queue_capacity(), config.workers(),
-                Pipeline.Backpressure.parse("backpressure", config.backpressure()), config.reject_log_interval_ms());
+                Pipeline.Backpressure.parse("backpressure", config.backpressure()), config.reject_log_interval_ms(),
+                config.explain_max_pending());
         drainTimeoutMillis = config.drain_timeout_ms();
         Pipeline p = new Pipeline(settings, wiring);
         p.start();

@@ -203,4 +203,36 @@ class PipelineTest {
         assertThat(explanations.get(0).alertId()).isEqualTo(alerts.get(0).alertId());
         assertThat(explanations.get(0).text()).isEqualTo("signals known: [current, temp]");
     }
+
+    @Test
+    void aStuckExplainerHoldsAtMostMaxPendingRequestsAndAlertsKeepFlowing() throws Exception {
+        wiring.alertSinks.add(alerts::add);
+        pipeline = new Pipeline(new Pipeline.Settings(100, 1, Pipeline.Backpressure.BLOCK, 1000, 5), wiring);
+        pipeline.start();
+        List<CompletableFuture<Explanation>> pending = new CopyOnWriteArrayList<>();
+        List<Explanation> explanations = new CopyOnWriteArrayList<>();
+        wiring.explanationSinks.add(explanations::add);
+        wiring.addDetector(new DetectorBinding(above(10), "limit", "1", Glob.of("*"), Glob.of("temp")));
+        wiring.setExplainer((alert, context) -> {
+            CompletableFuture<Explanation> f = new CompletableFuture<>();
+            pending.add(f); // never answered until the test says so
+            return f;
+        });
+        for (int i = 0; i < 12; i++) {
+            pipeline.offer(sample("p" + i, "temp", 30));
+        }
+        awaitEvaluated(12);
+        assertThat(alerts).hasSize(12);
+        assertThat(pending).hasSize(5);
+        assertThat(pipeline.snapshot().explanationsPending()).isEqualTo(5);
+        assertThat(pipeline.snapshot().explanationsShed()).isEqualTo(7);
+        // answering frees the places again
+        pending.forEach(f -> f.complete(new Explanation("x", "p", "t", "", "", Severity.INFO,
+                Explanation.SOURCE_TEMPLATE, "", "", 1, Instant.now())));
+        assertThat(pipeline.snapshot().explanationsPending()).isZero();
+        pipeline.offer(sample("q", "temp", 30));
+        awaitEvaluated(13);
+        assertThat(pending).hasSize(6);
+        assertThat(explanations).hasSize(5);
+    }
 }

@@ -79,7 +79,7 @@ import io.edgegateway.api.MetricsSnapshot;
  * Topic {@code gateway/<gatewayId>/metrics}, QoS 0, not retained, every {@code metrics.interval.s}. Keys are
  * snake_case: {@code gatewayId, time, received, accepted, evaluated, rejected} (object: reason to count),
  * {@code alerts, explanations, queue_depth, queue_capacity, latency_p50_us, latency_p99_us, latency_max_us,
- * signals} (the pipeline's counters, absent while the pipeline's metrics service is not available), and
+ * signals, explanations_pending, explanations_shed} (the pipeline's counters, absent while the pipeline's metrics service is not available), and
  * {@code uplink_published, uplink_dropped, uplink_queue_depth} (this publisher's own counters), and the durable
  * outbox's exact counters since the gateway started: {@code outbox_stored} (accepted and stored),
  * {@code outbox_delivered} (acknowledged by the broker, then removed), {@code outbox_expired} (older than
@@ -189,6 +189,8 @@ final class MessageJson {
                 g.writeNumberField("latency_p99_us", snapshot.latencyP99Micros());
                 g.writeNumberField("latency_max_us", snapshot.latencyMaxMicros());
                 g.writeNumberField("signals", snapshot.signals());
+                g.writeNumberField("explanations_pending", snapshot.explanationsPending());
+                g.writeNumberField("explanations_shed", snapshot.explanationsShed());
             }
             g.writeNumberField("uplink_published", uplink.published());
             g.writeNumberField("uplink_dropped", uplink.dropped());

@@ -74,20 +74,21 @@ class MessageJsonTest {
     @Test
     void metrics() {
         MetricsSnapshot s = new MetricsSnapshot(OBSERVED, 100, 90, 89, Map.of("malformed_payload", 7L,
-                "queue_full", 3L), 2, 1, 5, 1000, 120, 900, 4000, 12);
+                "queue_full", 3L), 2, 1, 5, 1000, 120, 900, 4000, 12, 3, 7);
         Map<String, Object> m = Json.object(MessageJson.metrics("g", DETECTED, s,
                 new MessageJson.UplinkCounters(3, 1, 0, 2, 4, 3, 1, 1, 0)));
         assertThat(m.keySet()).containsExactly("gatewayId", "time", "received", "accepted", "evaluated", "rejected",
                 "alerts", "explanations", "queue_depth", "queue_capacity", "latency_p50_us", "latency_p99_us",
-                "latency_max_us", "signals", "uplink_published", "uplink_dropped", "uplink_queue_depth",
-                "outbox_stored", "outbox_delivered", "outbox_expired", "outbox_dropped", "outbox_pending",
+                "latency_max_us", "signals", "explanations_pending", "explanations_shed", "uplink_published",
+                "uplink_dropped", "uplink_queue_depth", "outbox_stored", "outbox_delivered", "outbox_expired", "outbox_dropped", "outbox_pending",
                 "outbox_bytes", "outbox_recovered");
         assertThat(m).contains(entry("time", "2024-05-01T12:00:00Z"), entry("received", 100L),
                 entry("accepted", 90L), entry("evaluated", 89L),
                 entry("rejected", Map.of("malformed_payload", 7L, "queue_full", 3L)), entry("alerts", 2L),
                 entry("explanations", 1L), entry("queue_depth", 5L), entry("queue_capacity", 1000L),
                 entry("latency_p50_us", 120L), entry("latency_p99_us", 900L), entry("latency_max_us", 4000L),
-                entry("signals", 12L), entry("uplink_published", 3L), entry("uplink_dropped", 1L),
+                entry("signals", 12L), entry("explanations_pending", 3L), entry("explanations_shed", 7L),
+                entry("uplink_published", 3L), entry("uplink_dropped", 1L),
                 entry("uplink_queue_depth", 0L), entry("outbox_stored", 4L), entry("outbox_delivered", 3L),
                 entry("outbox_expired", 1L), entry("outbox_dropped", 1L), entry("outbox_pending", 0L),
                 entry("outbox_bytes", 0L), entry("outbox_recovered", 2L));
