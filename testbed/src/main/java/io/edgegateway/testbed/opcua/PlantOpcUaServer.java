@@ -1,8 +1,18 @@
 package io.edgegateway.testbed.opcua;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.Period;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.eclipse.milo.opcua.sdk.core.AccessLevel;
 import org.eclipse.milo.opcua.sdk.core.Reference;
@@ -21,6 +32,7 @@ import org.eclipse.milo.opcua.sdk.server.identity.AnonymousIdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.identity.CompositeValidator;
 import org.eclipse.milo.opcua.sdk.server.identity.IdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.identity.UsernameIdentityValidator;
+import org.eclipse.milo.opcua.sdk.server.identity.X509IdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.items.DataItem;
 import org.eclipse.milo.opcua.sdk.server.items.MonitoredItem;
 import org.eclipse.milo.opcua.sdk.server.model.variables.AnalogItemType;
@@ -29,8 +41,17 @@ import org.eclipse.milo.opcua.sdk.server.nodes.UaVariableNode;
 import org.eclipse.milo.opcua.sdk.server.util.SubscriptionModel;
 import org.eclipse.milo.opcua.stack.core.NodeIds;
 import org.eclipse.milo.opcua.stack.core.Stack;
+import org.eclipse.milo.opcua.stack.core.security.CertificateManager;
+import org.eclipse.milo.opcua.stack.core.security.CertificateQuarantine;
+import org.eclipse.milo.opcua.stack.core.security.CertificateValidator;
+import org.eclipse.milo.opcua.stack.core.security.DefaultApplicationGroup;
 import org.eclipse.milo.opcua.stack.core.security.DefaultCertificateManager;
+import org.eclipse.milo.opcua.stack.core.security.DefaultServerCertificateValidator;
+import org.eclipse.milo.opcua.stack.core.security.FileBasedCertificateQuarantine;
+import org.eclipse.milo.opcua.stack.core.security.FileBasedTrustListManager;
+import org.eclipse.milo.opcua.stack.core.security.KeyStoreCertificateStore;
 import org.eclipse.milo.opcua.stack.core.security.MemoryCertificateQuarantine;
+import org.eclipse.milo.opcua.stack.core.security.RsaSha256CertificateFactory;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
@@ -40,8 +61,11 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.UserTokenType;
 import org.eclipse.milo.opcua.stack.core.types.structured.EUInformation;
+import org.eclipse.milo.opcua.stack.core.types.structured.Range;
 import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
 import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
+import org.eclipse.milo.opcua.stack.core.util.validation.CertificateValidationUtil;
 import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +78,12 @@ import io.edgegateway.testbed.simulator.SimSample;
 /**
  * The simulated plant served over OPC UA (Eclipse Milo 1.1): every signal of {@link PlantSimulator} is a Double
  * variable {@code Objects/Plant/<asset>/<signal>} (NodeId {@code ns=<plant>;s=Plant/<asset>/<signal>}) with an
- * {@code EngineeringUnits} property, updated at the simulator's sample rate. Identities: anonymous, and a
- * user name / password when one is given. Security: None.
+ * {@code EngineeringUnits} and {@code EURange} property, updated at the simulator's sample rate. Identities:
+ * anonymous, a user name / password when one is given, and X.509 user certificates found in a folder when
+ * {@link Security#userCertificates()} is set. Security: None and, with {@link Security}, Basic256Sha256 Sign and
+ * SignAndEncrypt, with the server's own certificate and trust list in a PKI folder (Milo's layout: {@code own/},
+ * {@code trusted/certs/}, {@code issuer/}, {@code rejected/certs/}); client certificates are trusted automatically
+ * or only when found in {@code trusted/certs/}.
  *
  * <p>Usable from tests: {@link #start()}, {@link #stop()} and {@link #start()} again serve on the same port (a server
  * restart as a client sees it: new sessions, no subscriptions); the simulator keeps its state across restarts.
@@ -69,6 +97,30 @@ public final class PlantOpcUaServer implements AutoCloseable {
     public static final String PATH = "/plant";
 
     private static final Logger LOG = LoggerFactory.getLogger(PlantOpcUaServer.class);
+    private static final String APPLICATION_URI = "urn:edgegateway:testbed:plant-server";
+    private static final char[] KEYSTORE_PASSWORD = "testbed".toCharArray();
+
+    /**
+     * Message security besides None.
+     *
+     * @param allowNone        also offer the None endpoint (discovery and unsecured clients)
+     * @param sign             offer Basic256Sha256 Sign
+     * @param signAndEncrypt   offer Basic256Sha256 SignAndEncrypt
+     * @param pkiDir           the server's certificate folders (created, with a self-signed certificate, if absent)
+     * @param trustAllClients  true: any client certificate is accepted; false: only those in {@code trusted/certs}
+     *                         (others are put in {@code rejected/certs})
+     * @param userCertificates folder of X.509 user certificates accepted as identities (DER or PEM); null: none
+     */
+    public record Security(boolean allowNone, boolean sign, boolean signAndEncrypt, Path pkiDir,
+                           boolean trustAllClients, Path userCertificates) {
+
+        /** Security None only, as before. */
+        public static final Security NONE = new Security(true, false, false, null, true, null);
+
+        public boolean secure() {
+            return sign || signAndEncrypt;
+        }
+    }
 
     private final int port;
     private final String hostname;
@@ -76,6 +128,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
     private final String password;
     private final PlantSimulator simulator;
     private final long periodMicros;
+    private final Security security;
+    private volatile X509Certificate certificate;
+    private FileBasedTrustListManager trustList;
 
     private final Object lock = new Object();
     private OpcUaServer server;
@@ -91,6 +146,19 @@ public final class PlantOpcUaServer implements AutoCloseable {
      * @param simulator the plant
      */
     public PlantOpcUaServer(int port, String hostname, String username, String password, PlantSimulator simulator) {
+        this(port, hostname, username, password, simulator, Security.NONE);
+    }
+
+    /** As above, with message security, PKI and X.509 user identities as {@code security} says. */
+    public PlantOpcUaServer(int port, String hostname, String username, String password, PlantSimulator simulator,
+                            Security security) {
+        this.security = Objects.requireNonNull(security, "security");
+        if (security.secure() && security.pkiDir() == null) {
+            throw new IllegalArgumentException("Basic256Sha256 needs a PKI folder");
+        }
+        if (!security.secure() && !security.allowNone()) {
+            throw new IllegalArgumentException("no endpoint: allow None or Sign/SignAndEncrypt");
+        }
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535: " + port);
         }
@@ -121,6 +189,21 @@ public final class PlantOpcUaServer implements AutoCloseable {
         return simulator;
     }
 
+    /** The server's application instance certificate; null while security is None only or before the start. */
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    /** The server's certificate file ({@code <pki>/own/cert.der}, written at start); null without a PKI. */
+    public Path certificateFile() {
+        return security.pkiDir() == null ? null : security.pkiDir().resolve("own").resolve("cert.der");
+    }
+
+    /** Where client certificates must be put to be trusted (with {@code trustAllClients} false). */
+    public Path trustedClientsDir() {
+        return security.pkiDir() == null ? null : security.pkiDir().resolve("trusted").resolve("certs");
+    }
+
     /** Number of variables served (assets x signals). */
     public int variableCount() {
         int n = 0;
@@ -148,21 +231,44 @@ public final class PlantOpcUaServer implements AutoCloseable {
             if (server != null) {
                 return this;
             }
-            List<EndpointConfig> endpoints = new ArrayList<>();
-            EndpointConfig.Builder builder = EndpointConfig.newBuilder()
+            CertificateManager certificates;
+            if (security.secure()) {
+                certificates = securePki();
+            } else {
+                certificates = new DefaultCertificateManager(new MemoryCertificateQuarantine());
+            }
+            Set<EndpointConfig> endpoints = new LinkedHashSet<>();
+            EndpointConfig.Builder base = EndpointConfig.newBuilder()
                     .setBindAddress("0.0.0.0")
                     .setHostname(hostname)
                     .setBindPort(port)
-                    .setPath(PATH)
-                    .setSecurityPolicy(SecurityPolicy.None)
-                    .setSecurityMode(MessageSecurityMode.None)
-                    .addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS);
-            if (username != null) {
-                // no server certificate yet, so the password cannot be encrypted: a test plant only, on a trusted net
-                builder.addTokenPolicy(new UserTokenPolicy("username-plaintext", UserTokenType.UserName, null, null,
-                        SecurityPolicy.None.getUri()));
+                    .setPath(PATH);
+            if (security.allowNone()) {
+                EndpointConfig.Builder builder = base.copy()
+                        .setSecurityPolicy(SecurityPolicy.None)
+                        .setSecurityMode(MessageSecurityMode.None)
+                        .addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS);
+                if (username != null) {
+                    // the password travels in plain text here: a test plant only, on a trusted net
+                    builder.addTokenPolicy(new UserTokenPolicy("username-plaintext", UserTokenType.UserName, null,
+                            null, SecurityPolicy.None.getUri()));
+                }
+                endpoints.add(builder.build());
             }
-            endpoints.add(builder.build());
+            for (MessageSecurityMode mode : secureModes()) {
+                EndpointConfig.Builder builder = base.copy()
+                        .setCertificate(certificate)
+                        .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
+                        .setSecurityMode(mode)
+                        .addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS);
+                if (username != null) {
+                    builder.addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME);
+                }
+                if (security.userCertificates() != null) {
+                    builder.addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_X509);
+                }
+                endpoints.add(builder.build());
+            }
 
             List<IdentityValidator> validators = new ArrayList<>();
             validators.add(AnonymousIdentityValidator.INSTANCE);
@@ -170,13 +276,16 @@ public final class PlantOpcUaServer implements AutoCloseable {
                 validators.add(new UsernameIdentityValidator(challenge -> username.equals(challenge.getUsername())
                         && Objects.equals(password, challenge.getPassword())));
             }
+            if (security.userCertificates() != null) {
+                validators.add(new X509IdentityValidator(this::isTrustedUser));
+            }
             OpcUaServerConfig config = OpcUaServerConfig.builder()
-                    .setApplicationUri("urn:edgegateway:testbed:plant-server")
+                    .setApplicationUri(APPLICATION_URI)
                     .setApplicationName(LocalizedText.english("Edge Gateway testbed plant"))
                     .setProductUri("urn:edgegateway:testbed")
-                    .setCertificateManager(new DefaultCertificateManager(new MemoryCertificateQuarantine()))
+                    .setCertificateManager(certificates)
                     .setIdentityValidator(new CompositeValidator(validators))
-                    .setEndpoints(Set.copyOf(endpoints))
+                    .setEndpoints(endpoints)
                     .build();
             OpcUaServer s = new OpcUaServer(config,
                     profile -> new OpcTcpServerTransport(OpcTcpServerTransportConfig.newBuilder().build()));
@@ -190,6 +299,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
                 } catch (Exception ignored) {
                     // failed start
                 }
+                closeTrustList();
                 throw e;
             }
             server = s;
@@ -201,8 +311,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
                 return t;
             });
             ticker.scheduleAtFixedRate(this::tick, 0, periodMicros, TimeUnit.MICROSECONDS);
-            LOG.info("OPC UA plant server listening on {} ({} variables, {} Hz)", endpointUrl(), variableCount(),
-                    simulator.sampleRateHz());
+            LOG.info("OPC UA plant server listening on {} ({} variables, {} Hz, security {}{})", endpointUrl(),
+                    variableCount(), simulator.sampleRateHz(), securityText(),
+                    security.pkiDir() == null ? "" : ", PKI " + security.pkiDir());
             return this;
         }
     }
@@ -223,6 +334,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
             } finally {
                 server = null;
                 namespace = null;
+                closeTrustList();
             }
             LOG.info("OPC UA plant server on port {} stopped", port);
         }
@@ -236,6 +348,109 @@ public final class PlantOpcUaServer implements AutoCloseable {
         } finally {
             Stack.releaseSharedResources();
         }
+    }
+
+    /** What the server offers, e.g. {@code None, Basic256Sha256/Sign, Basic256Sha256/SignAndEncrypt}. */
+    public String securityText() {
+        List<String> parts = new ArrayList<>();
+        if (security.allowNone()) {
+            parts.add("None");
+        }
+        for (MessageSecurityMode m : secureModes()) {
+            parts.add("Basic256Sha256/" + m);
+        }
+        if (security.secure()) {
+            parts.add(security.trustAllClients() ? "any client certificate trusted"
+                    : "client certificates trusted from " + trustedClientsDir());
+        }
+        if (security.userCertificates() != null) {
+            parts.add("X.509 users from " + security.userCertificates());
+        }
+        return String.join(", ", parts);
+    }
+
+    private List<MessageSecurityMode> secureModes() {
+        List<MessageSecurityMode> modes = new ArrayList<>();
+        if (security.sign()) {
+            modes.add(MessageSecurityMode.Sign);
+        }
+        if (security.signAndEncrypt()) {
+            modes.add(MessageSecurityMode.SignAndEncrypt);
+        }
+        return modes;
+    }
+
+    /** The server's key store, trust list and quarantine below the PKI folder; a certificate on first use. */
+    private CertificateManager securePki() throws Exception {
+        Path pki = security.pkiDir();
+        Files.createDirectories(pki.resolve("own"));
+        trustList = FileBasedTrustListManager.createAndInitialize(pki);
+        CertificateQuarantine quarantine = FileBasedCertificateQuarantine.create(pki.resolve("rejected")
+                .resolve("certs"));
+        KeyStoreCertificateStore store = KeyStoreCertificateStore.createAndInitialize(
+                new KeyStoreCertificateStore.Settings(pki.resolve("own").resolve("server.pfx"),
+                        () -> KEYSTORE_PASSWORD, alias -> KEYSTORE_PASSWORD));
+        RsaSha256CertificateFactory factory = new RsaSha256CertificateFactory() {
+            @Override
+            protected X509Certificate[] createRsaSha256CertificateChain(KeyPair keyPair) throws Exception {
+                SelfSignedCertificateBuilder builder = new SelfSignedCertificateBuilder(keyPair)
+                        .setCommonName("Edge Gateway testbed plant server")
+                        .setOrganization("Edge Gateway testbed")
+                        .setApplicationUri(APPLICATION_URI)
+                        .setValidityPeriod(Period.ofYears(5))
+                        .addDnsName(hostname)
+                        .addIpAddress("127.0.0.1");
+                if (!hostname.equals("localhost")) {
+                    builder.addDnsName("localhost");
+                }
+                return new X509Certificate[] {builder.build()};
+            }
+        };
+        CertificateValidator clients = security.trustAllClients()
+                ? (chain, applicationUri, hostNames) -> CertificateValidationUtil.checkValidity(chain.get(0), true)
+                : new DefaultServerCertificateValidator(trustList, quarantine);
+        DefaultApplicationGroup group = DefaultApplicationGroup.createAndInitialize(trustList, store, factory,
+                clients);
+        X509Certificate cert = group.getCertificateChain(NodeIds.RsaSha256ApplicationCertificateType)
+                .orElseThrow(() -> new IllegalStateException("no server certificate in " + pki))[0];
+        Files.write(certificateFile(), cert.getEncoded());
+        certificate = cert;
+        return new DefaultCertificateManager(quarantine, group);
+    }
+
+    private void closeTrustList() {
+        if (trustList != null) {
+            try {
+                trustList.close();
+            } catch (IOException e) {
+                LOG.debug("closing the trust list: {}", e.toString());
+            }
+            trustList = null;
+        }
+    }
+
+    /** An X.509 user identity is accepted when its certificate is one of the files in the user folder. */
+    private boolean isTrustedUser(X509Certificate user) {
+        Path dir = security.userCertificates();
+        boolean trusted = false;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                try (InputStream in = Files.newInputStream(f)) {
+                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        trusted |= c.equals(user);
+                    }
+                } catch (Exception e) {
+                    LOG.debug("skipping {}: {}", f, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot read the X.509 user folder {}: {}", dir, e.toString());
+        }
+        if (!trusted) {
+            LOG.warn("OPC UA plant server: X.509 user '{}' rejected: its certificate is not in {}",
+                    user.getSubjectX500Principal().getName(), dir);
+        }
+        return trusted;
     }
 
     private void tick() {
@@ -295,6 +510,8 @@ public final class PlantOpcUaServer implements AutoCloseable {
                             .setValue(new DataValue(StatusCode.UNCERTAIN))
                             .build();
                     getNodeManager().addNode(node);
+                    // a nominal span of 1000 noise sigmas: percent deadbands are then relative to the noise
+                    node.setProperty(AnalogItemType.EU_RANGE, new Range(0.0, Math.max(1e-6, 1000 * signal.noiseSigma())));
                     node.setProperty(AnalogItemType.ENGINEERING_UNITS, new EUInformation(
                             "http://www.opcfoundation.org/UA/units/un/cefact", -1,
                             LocalizedText.english(signal.unit()), LocalizedText.english(signal.unit())));

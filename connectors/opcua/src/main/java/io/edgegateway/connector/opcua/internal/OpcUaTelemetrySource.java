@@ -2,6 +2,9 @@ package io.edgegateway.connector.opcua.internal;
 
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
 
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -24,19 +27,24 @@ import org.eclipse.milo.opcua.sdk.client.UaSession;
 import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.X509IdentityProvider;
 import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaMonitoredItem;
 import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaSubscription;
 import org.eclipse.milo.opcua.stack.core.AttributeId;
 import org.eclipse.milo.opcua.stack.core.NodeIds;
 import org.eclipse.milo.opcua.stack.core.Stack;
+import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.ExtensionObject;
+import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.QualifiedName;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseDirection;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseResultMask;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.DeadbandType;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.NodeClass;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
@@ -104,14 +112,49 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 + "configured URL even when the server advertises another (often unresolvable) host name")
         boolean endpoint_host_rewrite() default true;
 
-        @AttributeDefinition(name = "Security policy", options = {@Option(label = "None", value = "None")})
+        @AttributeDefinition(name = "Security policy", options = {@Option(label = "None", value = "None"),
+                @Option(label = "Basic256Sha256", value = "Basic256Sha256")})
         String security_policy() default "None";
+
+        @AttributeDefinition(name = "Message security mode", required = false, description = "None, Sign or "
+                + "SignAndEncrypt; empty: None for security policy None, SignAndEncrypt otherwise",
+                options = {@Option(label = "None", value = "None"), @Option(label = "Sign", value = "Sign"),
+                        @Option(label = "SignAndEncrypt", value = "SignAndEncrypt")})
+        String security_mode() default "";
+
+        @AttributeDefinition(name = "PKI folder", required = false, description = "own certificate (own/), trusted "
+                + "server certificates (trusted/), rejected ones (rejected/); relative to the gateway home; "
+                + "empty: ${gateway.home}/data/opcua/pki")
+        String pki_dir() default "";
 
         @AttributeDefinition(name = "User name", required = false, description = "empty: anonymous")
         String username() default "";
 
         @AttributeDefinition(name = "Password", required = false, type = AttributeType.PASSWORD)
         String password() default "";
+
+        @AttributeDefinition(name = "User certificate", required = false, description = "X.509 user identity: "
+                + "certificate file (PEM or DER), with user.key; relative to the gateway home")
+        String user_certificate() default "";
+
+        @AttributeDefinition(name = "User key", required = false, description = "the user certificate's private "
+                + "key, unencrypted PEM (PRIVATE KEY or RSA PRIVATE KEY)")
+        String user_key() default "";
+
+        @AttributeDefinition(name = "User key store", required = false, description = "X.509 user identity from a "
+                + "PKCS#12 (or .jks) key store instead of user.certificate/user.key")
+        String user_keystore() default "";
+
+        @AttributeDefinition(name = "User key store password", required = false, type = AttributeType.PASSWORD)
+        String user_keystore_password() default "";
+
+        @AttributeDefinition(name = "User key store alias", required = false, description = "empty: the first key")
+        String user_keystore_alias() default "";
+
+        @AttributeDefinition(name = "Deadband", required = false, description = "data-change filter per variable: "
+                + "[<asset>/<signal>=]absolute:<value> or percent:<value> (of the EURange) or none, comma-separated, "
+                + "first match wins; empty: every change is reported")
+        String[] deadband() default {};
 
         @AttributeDefinition(name = "Nodes", description = "comma-separated NodeIds (ns=2;s=Plant/pump-1/flow) "
                 + "and/or browse-path patterns from the Objects folder (Objects/Plant/*/*: browse names, * any); "
@@ -142,7 +185,17 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     /** A validated configuration. */
     record Settings(String endpointUrl, boolean hostRewrite, String username, String password, List<NodeSpec> nodes,
                     double samplingMs, double publishingMs, int queueSize, int handoff, long reconnectMinMs,
-                    String sourceName) {
+                    String sourceName, SecurityPolicy policy, MessageSecurityMode mode, String pkiDir,
+                    UserCertificate userCertificate, List<Deadband> deadbands) {
+    }
+
+    /** X.509 user identity: certificate and key files, or a key store (paths as configured). */
+    record UserCertificate(String certificate, String key, String keystore, String keystorePassword,
+                           String keystoreAlias) {
+
+        String describe() {
+            return keystore != null ? "key store " + keystore : "certificate " + certificate;
+        }
     }
 
     /** A resolved variable. */
@@ -174,16 +227,80 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     private final AtomicLong messages = new AtomicLong();
     private long reconnectDelayMs;
     private boolean counted;
+    private Pki pki;
+    private Path home;
+    private String gatewayId;
+    private Pki.Own own;
+    private volatile String rejection;
+    private volatile Integer subscriptionId;
+    private volatile int refused;
+    private volatile int deadbandItems;
+    private final AtomicLong recreated = new AtomicLong();
+    private final AtomicLong notificationsLost = new AtomicLong();
+    private volatile Instant lastKeepAlive;
 
     static Settings validate(Config c) {
         String url = c.endpoint_url() == null ? "" : c.endpoint_url().strip();
         if (!url.startsWith("opc.tcp://")) {
             throw new IllegalArgumentException(PID + ": endpoint.url '" + url + "' is not an opc.tcp:// URL");
         }
-        String policy = c.security_policy() == null ? "None" : c.security_policy().strip();
-        if (!policy.equalsIgnoreCase("None")) {
-            throw new IllegalArgumentException(PID + ": security.policy '" + policy + "' is not supported yet "
-                    + "(only None)");
+        String policyName = c.security_policy() == null || c.security_policy().isBlank() ? "None"
+                : c.security_policy().strip();
+        SecurityPolicy policy;
+        if (policyName.equalsIgnoreCase("None")) {
+            policy = SecurityPolicy.None;
+        } else if (policyName.equalsIgnoreCase("Basic256Sha256")) {
+            policy = SecurityPolicy.Basic256Sha256;
+        } else {
+            throw new IllegalArgumentException(PID + ": security.policy '" + policyName + "' is not supported "
+                    + "(None or Basic256Sha256)");
+        }
+        String modeName = c.security_mode() == null ? "" : c.security_mode().strip();
+        MessageSecurityMode mode;
+        if (modeName.isEmpty()) {
+            mode = policy == SecurityPolicy.None ? MessageSecurityMode.None : MessageSecurityMode.SignAndEncrypt;
+        } else if (modeName.equalsIgnoreCase("None")) {
+            mode = MessageSecurityMode.None;
+        } else if (modeName.equalsIgnoreCase("Sign")) {
+            mode = MessageSecurityMode.Sign;
+        } else if (modeName.equalsIgnoreCase("SignAndEncrypt")) {
+            mode = MessageSecurityMode.SignAndEncrypt;
+        } else {
+            throw new IllegalArgumentException(PID + ": security.mode '" + modeName + "' is not one of None, Sign, "
+                    + "SignAndEncrypt");
+        }
+        if ((policy == SecurityPolicy.None) != (mode == MessageSecurityMode.None)) {
+            throw new IllegalArgumentException(PID + ": security.mode " + mode + " does not fit security.policy "
+                    + policyName + " (None goes with None; Basic256Sha256 with Sign or SignAndEncrypt)");
+        }
+        UserCertificate userCert = null;
+        String certFile = blankToNull(c.user_certificate());
+        String keyFile = blankToNull(c.user_key());
+        String keystore = blankToNull(c.user_keystore());
+        if (keystore != null) {
+            if (certFile != null || keyFile != null) {
+                throw new IllegalArgumentException(PID + ": set either user.keystore or user.certificate/user.key, "
+                        + "not both");
+            }
+            userCert = new UserCertificate(null, null, keystore,
+                    c.user_keystore_password() == null ? "" : c.user_keystore_password(),
+                    blankToNull(c.user_keystore_alias()));
+        } else if (certFile != null || keyFile != null) {
+            if (certFile == null || keyFile == null) {
+                throw new IllegalArgumentException(PID + ": an X.509 user identity needs both user.certificate and "
+                        + "user.key (or user.keystore)");
+            }
+            userCert = new UserCertificate(certFile, keyFile, null, null, null);
+        }
+        if (userCert != null && blankToNull(c.username()) != null) {
+            throw new IllegalArgumentException(PID + ": set either username/password or an X.509 user identity "
+                    + "(user.certificate/user.key or user.keystore), not both");
+        }
+        List<Deadband> deadbands;
+        try {
+            deadbands = Deadband.parseAll(c.deadband());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PID + ": deadband: " + e.getMessage(), e);
         }
         List<NodeSpec> nodes = new ArrayList<>();
         for (String entry : c.nodes() == null ? new String[0] : c.nodes()) {
@@ -214,7 +331,11 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         String user = c.username() == null || c.username().isBlank() ? null : c.username().strip();
         return new Settings(url, c.endpoint_host_rewrite(), user, c.password() == null ? "" : c.password(),
                 List.copyOf(nodes), c.sampling_interval_ms(), publishing, c.queue_size(), c.handoff_capacity(),
-                c.reconnect_min_ms(), sourceName);
+                c.reconnect_min_ms(), sourceName, policy, mode, blankToNull(c.pki_dir()), userCert, deadbands);
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.strip();
     }
 
     @Activate
@@ -225,6 +346,11 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         this.sourceId = "opcua:" + name;
         this.reconnectDelayMs = s.reconnectMinMs();
         this.handoff = new ArrayBlockingQueue<>(s.handoff());
+        String homeProperty = context.getProperty("gateway.home");
+        this.home = homeProperty == null || homeProperty.isBlank() ? null : Path.of(homeProperty);
+        this.pki = new Pki(Pki.dir(s.pkiDir(), homeProperty));
+        String id = context.getProperty("gateway.id");
+        this.gatewayId = id == null || id.isBlank() ? "gateway" : id.strip();
         String threadName = "opcua-source-" + name;
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, threadName);
@@ -239,11 +365,14 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         props.put(TelemetrySource.SOURCE_ID, sourceId);
         props.put("source.name", name);
         props.put("endpoint.url", s.endpointUrl());
+        healthProperties(props);
         registration = context.registerService(TelemetrySource.class, this, props);
         LIVE_CLIENTS.incrementAndGet();
         counted = true;
-        LOG.info("OPC UA source '{}': subscribing to {} on {} (sampling {} ms, queue {})", name,
-                s.nodes().stream().map(NodeSpec::text).toList(), s.endpointUrl(), s.samplingMs(), s.queueSize());
+        LOG.info("OPC UA source '{}': subscribing to {} on {} (security {}, identity {}, sampling {} ms, queue {}"
+                + "{})", name, s.nodes().stream().map(NodeSpec::text).toList(), s.endpointUrl(), security(),
+                identityName(), s.samplingMs(), s.queueSize(), s.deadbands().isEmpty() ? ""
+                        : ", deadband " + s.deadbands().stream().map(d -> d.selector() + "=" + d.describe()).toList());
         schedule(this::connect, 0);
     }
 
@@ -296,9 +425,81 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         return sourceId;
     }
 
+    /**
+     * The source's health: connected, and a detail that says the security, the identity and, per subscription, its
+     * id, monitored items (refused ones too), how often it was re-created and notifications the server lost; or the
+     * last error (an untrusted server certificate names the file in rejected/ and the folder to move it to). The
+     * same figures are service properties ({@code opcua.*}) of the registered {@link TelemetrySource}.
+     */
     @Override
     public SourceHealth health() {
-        return new SourceHealth(sessionActive, detail, lastMessage, messages.get());
+        boolean connected = sessionActive;
+        String d = detail;
+        Instant keepAlive = lastKeepAlive;
+        if (connected && subscriptionId != null && keepAlive != null) {
+            d = d + ", last keep-alive " + keepAlive;
+        }
+        return new SourceHealth(connected, d, lastMessage, messages.get());
+    }
+
+    private String security() {
+        return settings.policy() == SecurityPolicy.None ? "None"
+                : settings.policy().name() + "/" + settings.mode().name();
+    }
+
+    private String identityName() {
+        if (settings.userCertificate() != null) {
+            return "x509 (" + settings.userCertificate().describe() + ")";
+        }
+        return settings.username() == null ? "anonymous" : "user " + settings.username();
+    }
+
+    private String subscriptionState() {
+        Integer id = subscriptionId;
+        if (id == null) {
+            return "no subscription";
+        }
+        return "subscription " + id + ": " + monitored + " monitored items"
+                + (refused == 0 ? "" : ", " + refused + " refused")
+                + (deadbandItems == 0 ? "" : ", " + deadbandItems + " with deadband")
+                + ", re-created " + recreated.get() + "x, notifications lost " + notificationsLost.get() + "x";
+    }
+
+    /** Sets the detail and publishes the health as service properties. */
+    private void setDetail(String d) {
+        detail = d;
+        ServiceRegistration<TelemetrySource> r = registration;
+        if (r == null || settings == null) {
+            return;
+        }
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(TelemetrySource.SOURCE_ID, sourceId);
+        props.put("source.name", name);
+        props.put("endpoint.url", settings.endpointUrl());
+        healthProperties(props);
+        try {
+            r.setProperties(props);
+        } catch (IllegalStateException e) {
+            // unregistered meanwhile: stopping
+        }
+    }
+
+    private void healthProperties(Hashtable<String, Object> props) {
+        props.put("opcua.connected", sessionActive);
+        props.put("opcua.security", security());
+        props.put("opcua.identity", identityName());
+        props.put("opcua.detail", detail);
+        props.put("opcua.monitored.items", monitored);
+        props.put("opcua.monitored.items.refused", refused);
+        props.put("opcua.subscription.recreated", recreated.get());
+        props.put("opcua.notifications.lost", notificationsLost.get());
+        Integer id = subscriptionId;
+        if (id != null) {
+            props.put("opcua.subscription.id", id);
+        }
+        if (pki != null) {
+            props.put("opcua.pki.dir", pki.root().toString());
+        }
     }
 
     /** Monitored items created on the server by the current subscription. */
@@ -329,11 +530,27 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             return;
         }
         OpcUaClient c = null;
+        rejection = null;
         try {
-            IdentityProvider identity = settings.username() == null ? new AnonymousProvider()
-                    : new UsernameProvider(settings.username(), settings.password());
+            if (own == null) {
+                own = pki.loadOrCreate("urn:edgegateway:" + gatewayId + ":opcua-client");
+                if (own.created()) {
+                    LOG.info("OPC UA source '{}': created the gateway's application instance certificate {} "
+                            + "(application URI {}); servers that check clients must trust it. Trusted server "
+                            + "certificates go in {}", name, pki.certificateFile(), own.applicationUri(), pki.trusted());
+                }
+            }
+            IdentityProvider identity = identity();
+            Pki.Own o = own;
+            TrustListValidator validator = new TrustListValidator(pki, this::onUntrusted);
             c = OpcUaClient.create(settings.endpointUrl(), this::selectEndpoint, transport -> { },
-                    b -> b.setApplicationUri("urn:edgegateway:gateway:opcua-source:" + name)
+                    b -> b.setApplicationUri(o.applicationUri())
+                            .setApplicationName(LocalizedText.english("Edge Gateway " + gatewayId))
+                            .setProductUri("urn:edgegateway:gateway")
+                            .setKeyPair(o.keyPair())
+                            .setCertificate(o.certificate())
+                            .setCertificateChain(new X509Certificate[] {o.certificate()})
+                            .setCertificateValidator(validator)
                             .setIdentityProvider(identity)
                             .setRequestTimeout(uint(10_000)));
             c.addSessionActivityListener(new SessionActivityListener() {
@@ -347,7 +564,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 @Override
                 public void onSessionInactive(UaSession session) {
                     sessionActive = false;
-                    detail = "session to " + settings.endpointUrl() + " lost; Milo reconnects";
+                    setDetail("session to " + settings.endpointUrl() + " lost; Milo reconnects");
                     LOG.warn("OPC UA source '{}': session to {} inactive", name, settings.endpointUrl());
                 }
             });
@@ -355,13 +572,18 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             client = c;
             sessionActive = true;
             reconnectDelayMs = settings.reconnectMinMs();
-            LOG.info("OPC UA source '{}': connected to {}", name, settings.endpointUrl());
+            LOG.info("OPC UA source '{}': connected to {} (security {}, identity {})", name, settings.endpointUrl(),
+                    security(), identityName());
             subscribe();
         } catch (Exception e) {
-            String why = describe(e);
-            detail = "cannot connect to " + settings.endpointUrl() + ": " + why;
-            LOG.warn("OPC UA source '{}': cannot connect to {}: {}; retrying in {} ms", name, settings.endpointUrl(),
-                    why, reconnectDelayMs);
+            String why = rejection != null ? rejection : explain(e);
+            setDetail("cannot connect to " + settings.endpointUrl() + ": " + why);
+            if (rejection == null) {
+                LOG.warn("OPC UA source '{}': cannot connect to {}: {}; retrying in {} ms", name,
+                        settings.endpointUrl(), why, reconnectDelayMs);
+            } else {
+                LOG.info("OPC UA source '{}': retrying {} in {} ms", name, settings.endpointUrl(), reconnectDelayMs);
+            }
             if (c != null && client != c) {
                 c.disconnectAsync();
             }
@@ -371,14 +593,69 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         }
     }
 
+    /** The validator's report of an untrusted server certificate (on a Milo thread). */
+    private void onUntrusted(String message) {
+        rejection = message;
+        setDetail("cannot connect to " + settings.endpointUrl() + ": " + message);
+        LOG.error("OPC UA source '{}': {}", name, message);
+    }
+
+    /** The configured user identity; files are read at each connect, so they may be fixed without a restart. */
+    private IdentityProvider identity() throws Exception {
+        UserCertificate u = settings.userCertificate();
+        if (u == null) {
+            return settings.username() == null ? new AnonymousProvider()
+                    : new UsernameProvider(settings.username(), settings.password());
+        }
+        try {
+            if (u.keystore() != null) {
+                Pem.KeyAndChain kc = Pem.readKeyStore(resolve(u.keystore()), u.keystorePassword().toCharArray(),
+                        u.keystoreAlias());
+                return new X509IdentityProvider(kc.chain(), kc.key());
+            }
+            List<X509Certificate> chain = Pki.readCertificates(resolve(u.certificate()));
+            PrivateKey key = Pem.readPrivateKey(resolve(u.key()));
+            return new X509IdentityProvider(chain, key);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load the X.509 user identity (" + u.describe() + "): "
+                    + describe(e), e);
+        }
+    }
+
+    private Path resolve(String file) {
+        Path p = Path.of(file);
+        return p.isAbsolute() || home == null ? p : home.resolve(p);
+    }
+
+    /** A connect error in words: the status code's name, and what it means for the identity. */
+    private String explain(Throwable e) {
+        String text = describe(e);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UaException ua) {
+                long code = ua.getStatusCode().getValue();
+                if (code == StatusCodes.Bad_IdentityTokenRejected || code == StatusCodes.Bad_IdentityTokenInvalid
+                        || code == StatusCodes.Bad_UserAccessDenied) {
+                    return "the server rejected the user identity " + identityName() + " ("
+                            + ua.getStatusCode() + ")";
+                }
+                if (code == StatusCodes.Bad_SecurityChecksFailed || code == StatusCodes.Bad_CertificateUntrusted) {
+                    return "the server did not accept the connection's security (" + ua.getStatusCode() + "; does "
+                            + "it trust the gateway's certificate " + pki.certificateFile() + "?): " + text;
+                }
+                break;
+            }
+        }
+        return text;
+    }
+
     private Optional<EndpointDescription> selectEndpoint(List<EndpointDescription> endpoints) {
         Optional<EndpointDescription> chosen = endpoints.stream()
-                .filter(e -> SecurityPolicy.None.getUri().equals(e.getSecurityPolicyUri()))
-                .filter(e -> e.getSecurityMode() == MessageSecurityMode.None)
+                .filter(e -> settings.policy().getUri().equals(e.getSecurityPolicyUri()))
+                .filter(e -> e.getSecurityMode() == settings.mode())
                 .findFirst();
         if (chosen.isEmpty()) {
-            LOG.warn("OPC UA source '{}': {} offers no endpoint with security None (offered: {})", name,
-                    settings.endpointUrl(), endpoints.stream().map(e -> e.getSecurityPolicyUri() + " "
+            LOG.warn("OPC UA source '{}': {} offers no endpoint with security {} (offered: {})", name,
+                    settings.endpointUrl(), security(), endpoints.stream().map(e -> e.getSecurityPolicyUri() + " "
                             + e.getSecurityMode()).toList());
             return chosen;
         }
@@ -409,7 +686,9 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         }
         OpcUaSubscription old = subscription;
         subscription = null;
+        subscriptionId = null;
         if (old != null) {
+            recreated.incrementAndGet();
             try {
                 old.delete();
             } catch (Exception e) {
@@ -420,7 +699,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         try {
             List<Target> targets = resolve(c);
             if (targets.isEmpty()) {
-                detail = "connected to " + settings.endpointUrl() + ", no variable matches the configured nodes";
+                setDetail("connected to " + settings.endpointUrl() + ", no variable matches the configured nodes");
                 LOG.warn("OPC UA source '{}': no variable on {} matches {}; browsing again in 30 s", name,
                         settings.endpointUrl(), settings.nodes().stream().map(NodeSpec::text).toList());
                 schedule(() -> ensureSubscription(true), 30_000);
@@ -430,28 +709,40 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             s.setSubscriptionListener(new Listener());
             s.create();
             List<OpcUaMonitoredItem> items = new ArrayList<>();
+            List<Deadband> deadbands = new ArrayList<>();
             for (Target t : targets) {
                 OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(t.nodeId());
                 item.setSamplingInterval(settings.samplingMs());
                 item.setQueueSize(uint(settings.queueSize()));
                 item.setDiscardOldest(true);
+                Deadband deadband = Deadband.forVariable(settings.deadbands(), t.asset(), t.signal());
+                deadbands.add(deadband);
+                if (deadband != null && deadband.filter() != null) {
+                    item.setFilter(deadband.filter());
+                }
                 item.setDataValueListener((it, value) -> onValue(t, value));
                 items.add(item);
             }
             s.addMonitoredItems(items);
             s.createMonitoredItems();
             int ok = 0;
+            int filtered = 0;
             List<OpcUaMonitoredItem> bad = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 OpcUaMonitoredItem item = items.get(i);
                 StatusCode result = item.getCreateResult().orElse(StatusCode.BAD);
+                Deadband deadband = deadbands.get(i);
+                boolean hasFilter = deadband != null && deadband.filter() != null;
                 if (result.isGood()) {
                     ok++;
+                    filtered += hasFilter ? 1 : 0;
                 } else {
                     bad.add(item);
-                    LOG.warn("OPC UA source '{}': cannot monitor {} ({}/{}): {}; left out, the others keep flowing",
+                    LOG.warn("OPC UA source '{}': cannot monitor {} ({}/{}){}: {}; left out, the others keep flowing",
                             name, targets.get(i).nodeId().toParseableString(), targets.get(i).asset(),
-                            targets.get(i).signal(), result);
+                            targets.get(i).signal(), hasFilter ? " with deadband " + deadband.describe()
+                                    + (deadband.type() == DeadbandType.Percent ? " (percent needs an EURange on "
+                                    + "the variable)" : "") : "", result);
                 }
             }
             if (!bad.isEmpty()) {
@@ -460,14 +751,17 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             subscription = s;
             subscriptionLost = false;
             monitored = ok;
-            detail = "connected to " + settings.endpointUrl() + ", " + ok + " monitored items"
-                    + (bad.isEmpty() ? "" : ", " + bad.size() + " refused");
-            LOG.info("OPC UA source '{}': subscription {} with {} monitored items ({} ms)", name,
+            refused = bad.size();
+            deadbandItems = filtered;
+            subscriptionId = s.getSubscriptionId().map(id -> id.intValue()).orElse(null);
+            setDetail("connected to " + settings.endpointUrl() + " (security " + security() + ", identity "
+                    + identityName() + "); " + subscriptionState());
+            LOG.info("OPC UA source '{}': subscription {} with {} monitored items{} ({} ms)", name,
                     s.getSubscriptionId().map(Object::toString).orElse("?"), ok,
-                    (System.nanoTime() - t0) / 1_000_000);
+                    filtered == 0 ? "" : ", " + filtered + " with a deadband", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception e) {
             String why = describe(e);
-            detail = "connected to " + settings.endpointUrl() + ", subscribing failed: " + why;
+            setDetail("connected to " + settings.endpointUrl() + ", subscribing failed: " + why);
             LOG.warn("OPC UA source '{}': subscribing failed: {}; retrying in 2 s", name, why);
             schedule(() -> ensureSubscription(true), 2000);
         }
@@ -506,7 +800,13 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
 
         @Override
         public void onNotificationDataLost(OpcUaSubscription s) {
+            notificationsLost.incrementAndGet();
             LOG.info("OPC UA source '{}': the server reports lost notifications", name);
+        }
+
+        @Override
+        public void onKeepAliveReceived(OpcUaSubscription s) {
+            lastKeepAlive = Instant.now();
         }
     }
 

@@ -1,0 +1,168 @@
+package io.edgegateway.testbed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.edgegateway.testbed.harness.GatewayHomes;
+import io.edgegateway.testbed.harness.Ports;
+import io.edgegateway.testbed.opcua.PlantOpcUaServer;
+import io.edgegateway.testbed.simulator.PlantSimulator;
+
+/**
+ * OPC UA security end to end: the testbed's Milo plant server with Basic256Sha256 endpoints and X.509 user
+ * identities, the real distribution in its own process. The gateway first rejects the server's certificate (and says
+ * which file to move where), then connects with SignAndEncrypt once the file is moved, without a restart; a user
+ * certificate the server does not know is rejected with a clear error. Deadbands keep small changes away.
+ */
+class OpcUaSecurityIT {
+
+    private static final String SOURCE_CFG = "io.edgegateway.opcua.source-secure.cfg";
+
+    @TempDir
+    Path dir;
+    PlantOpcUaServer server;
+    GatewayFixture f;
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (f != null) {
+                f.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void signAndEncryptOnceTheServerCertificateIsTrustedAndX509UsersAreChecked() throws Exception {
+        Path users = Files.createDirectories(dir.resolve("server-users"));
+        Path operator = userCertificate("operator-x509", users);
+        Path intruder = userCertificate("intruder-x509", null);
+        server = new PlantOpcUaServer(Ports.freePort(), "localhost", null, null,
+                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS),
+                new PlantOpcUaServer.Security(true, true, true, dir.resolve("server-pki"), true, users)).start();
+
+        f = new GatewayFixture(dir, "it-opcua-sec");
+        GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
+                "endpoint.url", server.endpointUrl(),
+                "security.policy", "Basic256Sha256",
+                "security.mode", "SignAndEncrypt",
+                "user.certificate", operator.toString(),
+                "user.key", operator.resolveSibling("operator-x509.key").toString(),
+                "nodes", "Objects/Plant/pump-1/*",
+                "sampling.interval.ms", "100",
+                "reconnect.min.ms", "500"));
+        f.startGateway();
+        long pid = f.gateway.pid();
+
+        // 1. the server's certificate is not trusted yet: rejected into a file the log names, with the folder
+        Path pki = f.home.resolve("data/opcua/pki");
+        Path rejected = pki.resolve("rejected").resolve("Edge_Gateway_testbed_plant_server-"
+                + sha1(server.certificate()) + ".der");
+        Path trusted = pki.resolve("trusted");
+        assertThat(f.gateway.awaitLog("is not trusted: saved it as " + rejected + "; to trust it, move that file to "
+                + trusted + "/", Duration.ofSeconds(30))).as("rejection log; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(f.gateway.logText()).contains("ERROR");
+        assertThat(rejected).isRegularFile();
+        assertThat(pki.resolve("own/cert.der")).isRegularFile();
+        assertThat(freshAccepted()).isZero();
+
+        // 2. the user moves it: the next attempt connects with SignAndEncrypt and the X.509 user, no restart
+        Files.move(rejected, trusted.resolve(rejected.getFileName()));
+        long moved = System.nanoTime();
+        f.awaitMetrics(m -> m.path("accepted").asLong() > 20, Duration.ofSeconds(45));
+        System.out.printf("OPC UA data flowing %.1f s after the certificate was moved to trusted/%n",
+                (System.nanoTime() - moved) / 1e9);
+        assertThat(f.gateway.pid()).isEqualTo(pid);
+        assertThat(f.gateway.isAlive()).isTrue();
+        assertThat(f.gateway.logText()).contains("(security Basic256Sha256/SignAndEncrypt, identity x509 "
+                + "(certificate " + operator + "))");
+
+        // 3. a user certificate the server does not know: rejected, and the log says so
+        GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
+                "user.certificate", intruder.toString(),
+                "user.key", intruder.resolveSibling("intruder-x509.key").toString()));
+        assertThat(f.gateway.awaitLog("the server rejected the user identity x509 (certificate " + intruder + ")",
+                Duration.ofSeconds(30))).as("identity rejection; log:%n%s", f.gateway.logText()).isTrue();
+        f.gateway.logText().lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
+    }
+
+    @Test
+    void deadbandsKeepSmallChangesAway() throws Exception {
+        server = new PlantOpcUaServer(Ports.freePort(), "localhost", null, null,
+                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS)).start();
+        f = new GatewayFixture(dir, "it-opcua-deadband");
+        // pump-1 has 4 signals at 10 Hz; deadbands far above the noise: only the first value of each is reported
+        GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
+                "endpoint.url", server.endpointUrl(),
+                "nodes", "Objects/Plant/pump-1/*",
+                "sampling.interval.ms", "100",
+                "deadband", "*/vibration=percent:50,absolute:1000"));
+        f.startGateway();
+        assertThat(f.gateway.awaitLog("4 monitored items, 4 with a deadband", Duration.ofSeconds(30)))
+                .as("subscription with deadbands; log:%n%s", f.gateway.logText()).isTrue();
+        Thread.sleep(1500);
+        long before = freshAccepted();
+        Thread.sleep(5000);
+        long filtered = freshAccepted() - before;
+        System.out.println("with deadbands: " + filtered + " samples in ~5 s (first values: " + before + ")");
+        assertThat(before).isBetween(1L, 4L);
+        assertThat(filtered).isLessThanOrEqualTo(1);
+
+        // without the deadband every change comes through again (~40 samples/s)
+        GatewayHomes.configure(f.home, SOURCE_CFG, Map.of("deadband", "none"));
+        long start = freshAccepted();
+        f.awaitMetrics(m -> m.path("accepted").asLong() > start + 50, Duration.ofSeconds(20));
+    }
+
+    /** {@code accepted} of a metrics message published after this call (the recorder keeps older ones). */
+    private long freshAccepted() throws Exception {
+        f.recorder.drain();
+        return f.awaitMetrics(m -> true, Duration.ofSeconds(10)).path("accepted").asLong();
+    }
+
+    /** A self-signed user certificate {@code <name>.pem} with its key {@code <name>.key}; also copied to {@code trustedDir}. */
+    private Path userCertificate(String name, Path trustedDir) throws Exception {
+        KeyPair kp = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
+        X509Certificate cert = new SelfSignedCertificateBuilder(kp).setCommonName(name)
+                .setApplicationUri("urn:edgegateway:test-user:" + name).build();
+        Path userDir = Files.createDirectories(dir.resolve("users-own"));
+        Path certFile = userDir.resolve(name + ".pem");
+        Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
+        Files.writeString(userDir.resolve(name + ".key"), pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
+        if (trustedDir != null) {
+            Files.write(trustedDir.resolve(name + ".der"), cert.getEncoded());
+        }
+        return certFile;
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private static String sha1(X509Certificate cert) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(cert.getEncoded()));
+    }
+}
