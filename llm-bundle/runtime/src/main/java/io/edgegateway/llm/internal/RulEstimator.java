@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -205,38 +206,45 @@ public class RulEstimator implements Detector {
         }
     }
 
+    /** Estimates and publishes; false when no estimate could be made (logged). */
     private boolean estimate(String assetId, double[][] rows) {
-        return models.withModel(modelId, p -> {
-            int[] order = inputOrder(p.descriptor());
-            if (order == null) {
-                return false;
-            }
-            double[][] ordered = new double[rows.length][order.length];
-            for (int t = 0; t < rows.length; t++) {
-                for (int k = 0; k < order.length; k++) {
-                    ordered[t][k] = rows[t][order[k]];
-                }
-            }
-            if (p != warmedHere) { // libtorch's first passes on a new thread are slow (~50 ms): not in latencyMs
-                try {
-                    p.warmUp(10);
-                } catch (java.io.IOException ex) {
-                    problem("model " + modelId + " warm-up failed: " + ex.getMessage());
-                    return false;
-                }
-                warmedHere = p;
-            }
-            long t0 = System.nanoTime();
-            float rul = p.predict(List.<double[][]>of(ordered))[0];
-            double latencyMs = (System.nanoTime() - t0) / 1e6;
-            ModelDescriptor d = p.descriptor();
-            publish(new MaintenanceEstimate(assetId, rul, rul / d.cap(), d.id(), d.version(), d.window(),
-                    Math.min(rows.length, d.window()), Instant.now(), latencyMs));
-            return true;
-        }).orElseGet(() -> {
+        // predict under the model's read lock; publish (a sink may wait for an fsync) after it
+        Optional<Optional<MaintenanceEstimate>> made = models.withModel(modelId, p -> predict(p, assetId, rows));
+        if (made.isEmpty()) {
             problem("no model '" + modelId + "' in service yet; estimates wait for it");
             return false;
-        });
+        }
+        made.get().ifPresent(this::publish);
+        return made.get().isPresent();
+    }
+
+    /** Empty when the model does not fit the configuration or cannot warm up (logged). */
+    private Optional<MaintenanceEstimate> predict(RulPredictor p, String assetId, double[][] rows) {
+        int[] order = inputOrder(p.descriptor());
+        if (order == null) {
+            return Optional.empty();
+        }
+        double[][] ordered = new double[rows.length][order.length];
+        for (int t = 0; t < rows.length; t++) {
+            for (int k = 0; k < order.length; k++) {
+                ordered[t][k] = rows[t][order[k]];
+            }
+        }
+        if (p != warmedHere) { // libtorch's first passes on a new thread are slow (~50 ms): not in latencyMs
+            try {
+                p.warmUp(10);
+            } catch (java.io.IOException ex) {
+                problem("model " + modelId + " warm-up failed: " + ex.getMessage());
+                return Optional.empty();
+            }
+            warmedHere = p;
+        }
+        long t0 = System.nanoTime();
+        float rul = p.predict(List.<double[][]>of(ordered))[0];
+        double latencyMs = (System.nanoTime() - t0) / 1e6;
+        ModelDescriptor d = p.descriptor();
+        return Optional.of(new MaintenanceEstimate(assetId, rul, rul / d.cap(), d.id(), d.version(), d.window(),
+                Math.min(rows.length, d.window()), Instant.now(), latencyMs));
     }
 
     /** Records the estimate and hands it to every sink (each returns once it has it, e.g. stored durably). */
