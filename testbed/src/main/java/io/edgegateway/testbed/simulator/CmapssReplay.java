@@ -20,7 +20,7 @@ import io.edgegateway.testbed.rul.Cmapss;
  * {@link #periodMicros()}. At an engine's last cycle (its failure) it starts again from its first cycle
  * ({@link AtEnd#LOOP}) or stops publishing ({@link AtEnd#STOP}).
  *
- * <p>Not thread-safe: tick it from one thread (the publisher's).
+ * <p>Not thread-safe: tick it from one thread (the publisher's); {@link #finished()} may be asked from any thread.
  */
 public final class CmapssReplay implements SampleSource {
 
@@ -71,6 +71,7 @@ public final class CmapssReplay implements SampleSource {
     private final List<String> signals;
     private final long periodMicros;
     private final AtEnd atEnd;
+    private volatile boolean finished;
 
     private static final class Engine {
         final String asset;
@@ -189,7 +190,7 @@ public final class CmapssReplay implements SampleSource {
 
     /** True when every engine has stopped (only with {@link AtEnd#STOP}). */
     public boolean finished() {
-        return engines.stream().allMatch(e -> e.next >= e.rows.length);
+        return finished;
     }
 
     /**
@@ -213,6 +214,7 @@ public final class CmapssReplay implements SampleSource {
                 e.laps++;
             }
         }
+        finished = engines.stream().allMatch(e -> e.next >= e.rows.length);
         return out;
     }
 

@@ -351,12 +351,13 @@ public class SimulatorCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> finish(publisher, replay, finished), "testbed-simulator-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            long end = duration > 0 ? System.nanoTime() + Math.round(duration * 1e9) : Long.MAX_VALUE;
-            while (System.nanoTime() - end < 0) {
+            long end = System.nanoTime() + Math.round(duration * 1e9);
+            while (duration == 0 || System.nanoTime() - end < 0) {
                 if (publisher == null && engines.finished()) {
                     break; // replay only, every engine stopped at its end of life
                 }
-                Thread.sleep(Math.max(1, Math.min(200, (end - System.nanoTime()) / 1_000_000)));
+                long left = duration == 0 ? 200 : (end - System.nanoTime()) / 1_000_000;
+                Thread.sleep(Math.max(1, Math.min(200, left)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
