@@ -48,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--broker", paramLabel = "URL", description = "Use this MQTT broker instead of the embedded one.")
     String brokerUrl;
 
-    @Option(names = "--json", description = "One JSON object per alert per line on stdout (logs stay on stderr).")
+    @Option(names = "--json", description = "One JSON object per alert per line on stdout (logs and maintenance "
+            + "lines stay on stderr).")
     boolean json;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop cleanly after this long; 0 runs until "

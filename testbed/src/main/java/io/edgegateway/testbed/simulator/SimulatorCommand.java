@@ -14,8 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgegateway.testbed.rul.Cmapss;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -85,10 +88,10 @@ public class SimulatorCommand implements Callable<Integer> {
             + " C-MAPSS replay uses <ID>-cmapss.")
     private String clientId;
 
-    @Option(names = "--cmapss-units", split = ",", paramLabel = "IDS", description = "Replay these engines (unit"
-            + " ids of --cmapss-file; 'all': every unit) as assets engine-<unit>, e.g. held-out ones listed in"
-            + " llm-bundle/model-bundles/rul-cmapss-fd001/src/main/resources/model/model.json \"validation_units\""
-            + " (1,5,11,...,91). Default: no replay.")
+    @Option(names = "--cmapss-units", split = ",", paramLabel = "IDS", showDefaultValue = Visibility.NEVER,
+            description = "Replay these engines (unit ids of --cmapss-file; 'all': every unit) as assets"
+                    + " engine-<unit>, e.g. held-out ones listed in llm-bundle/model-bundles/rul-cmapss-fd001/src/main/"
+                    + "resources/model/model.json \"validation_units\" (1,5,11,...,91). Default: no replay.")
     private List<String> cmapssUnits = new ArrayList<>();
 
     @Option(names = "--cmapss-file", paramLabel = "FILE", description = "C-MAPSS file (unit, cycle, setting1-3,"
@@ -98,7 +101,8 @@ public class SimulatorCommand implements Callable<Integer> {
     @Option(names = "--cmapss-cycle-ms", paramLabel = "MS", description = "Milliseconds between engine cycles.")
     private long cmapssCycleMillis = 200;
 
-    @Option(names = "--cmapss-signals", split = ",", paramLabel = "COLUMNS", description = "C-MAPSS columns"
+    @Option(names = "--cmapss-signals", split = ",", paramLabel = "COLUMNS", showDefaultValue = Visibility.NEVER,
+            description = "C-MAPSS columns"
             + " published as signals plant/engine-<unit>/<column>; 'all': setting1-3 and sensor1-21. Default: the RUL"
             + " model's 14 features (sensor2,sensor3,...,sensor21).")
     private List<String> cmapssSignals = new ArrayList<>(CmapssReplay.FD001_FEATURES);
@@ -255,7 +259,7 @@ public class SimulatorCommand implements Callable<Integer> {
         }
         List<String> columns = cmapssSignals.stream().map(String::trim).filter(c -> !c.isEmpty()).toList();
         if (columns.size() == 1 && columns.get(0).equalsIgnoreCase("all")) {
-            columns = io.edgegateway.testbed.rul.Cmapss.COLUMNS;
+            columns = Cmapss.COLUMNS;
         }
         Path file = cmapssFile != null ? cmapssFile : CmapssReplay.defaultFile();
         try {
