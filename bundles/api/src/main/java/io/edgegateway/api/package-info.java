@@ -2,16 +2,18 @@
  * The Edge Gateway API: the only package the gateway exports to third-party bundles.
  *
  * <p>Data: {@link io.edgegateway.api.TelemetrySample} (one normalized measurement), {@link io.edgegateway.api.Alert}
- * (a detector fired), {@link io.edgegateway.api.Explanation} (why, in words).
+ * (a detector fired), {@link io.edgegateway.api.Explanation} (why, in words),
+ * {@link io.edgegateway.api.MaintenanceEstimate} (remaining useful life of an asset, since 1.1).
  *
  * <p>Whiteboard SPIs, implemented by bundles and registered as OSGi services; the core pipeline reacts to them
  * arriving and leaving: {@link io.edgegateway.api.TelemetrySource}, {@link io.edgegateway.api.Detector},
  * {@link io.edgegateway.api.AlertSink}, {@link io.edgegateway.api.Explainer},
- * {@link io.edgegateway.api.ExplanationSink}.
+ * {@link io.edgegateway.api.ExplanationSink}; {@link io.edgegateway.api.MaintenanceSink} (since 1.1), which the
+ * remaining-useful-life estimator delivers to.
  *
  * <p>Provided by the core (consumers only call them): {@link io.edgegateway.api.TelemetryIngest},
  * {@link io.edgegateway.api.PipelineMetrics}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.edgegateway.api;

@@ -22,6 +22,7 @@ import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.GatewayProcess;
 import io.edgegateway.testbed.harness.HeapInfo;
 import io.edgegateway.testbed.harness.MqttRecorder;
+import io.edgegateway.testbed.simulator.CmapssReplay;
 import io.edgegateway.testbed.simulator.FaultSpec;
 import io.edgegateway.testbed.simulator.MqttPlantPublisher;
 import io.edgegateway.testbed.simulator.SimulatorCommand;
@@ -30,13 +31,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./gateway demo}: an MQTT broker (embedded, or {@code --broker}), the plant simulator with injected faults,
- * and the real gateway distribution in its own process; every alert the gateway publishes is printed as it arrives
- * on the broker, read by an independent MQTT client, exactly as a plant's SCADA would see it.
+ * a replay of C-MAPSS engines wearing out, and the real gateway distribution in its own process; every alert and
+ * every remaining-useful-life estimate the gateway publishes is printed as it arrives on the broker, read by an
+ * independent MQTT client, exactly as a plant's SCADA would see it.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs the plant simulator and the real gateway against an MQTT broker and prints each alert.",
                 "Without --broker an embedded broker (Moquette) is started on a free loopback port.",
-                "Faults are injected at 20 s (vibration spike), 35 s (temperature drift), 50 s (stuck sensor)."})
+                "Faults are injected at 20 s (vibration spike), 35 s (temperature drift), 50 s (stuck sensor).",
+                "C-MAPSS engines (--engines) are replayed to failure as assets engine-<unit>; the gateway's RUL "
+                        + "estimates for them are printed as maintenance lines (on stderr with --json)."})
 public final class DemoCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -44,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--broker", paramLabel = "URL", description = "Use this MQTT broker instead of the embedded one.")
     String brokerUrl;
 
-    @Option(names = "--json", description = "One JSON object per alert per line on stdout (logs stay on stderr).")
+    @Option(names = "--json", description = "One JSON object per alert per line on stdout (logs and maintenance "
+            + "lines stay on stderr).")
     boolean json;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop cleanly after this long; 0 runs until "
@@ -62,6 +67,22 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--gateway-id", paramLabel = "ID", defaultValue = "demo", description = "Gateway id in topics.")
     String gatewayId;
 
+    @Option(names = "--engines", split = ",", paramLabel = "UNITS", defaultValue = "91,77", description = "C-MAPSS "
+            + "FD001 engines replayed as engine-<unit> (held-out validation units of the RUL model; 'none': no "
+            + "replay) (default: ${DEFAULT-VALUE}).")
+    List<String> engines;
+
+    @Option(names = "--engine-cycle-ms", paramLabel = "MS", defaultValue = "400", description = "Milliseconds per "
+            + "engine cycle; each engine loops after its failure (default: ${DEFAULT-VALUE}).")
+    long engineCycleMillis;
+
+    @Option(names = "--cmapss-file", paramLabel = "FILE", description = "C-MAPSS file of the engines (default: "
+            + "../shared/cmapss/train_FD001.txt from the repository root).")
+    Path cmapssFile;
+
+    /** Seconds between RUL estimates of an engine in the demo's estimator configuration. */
+    static final int RUL_INTERVAL_S = 4;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -71,6 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
         GatewayProcess gateway = null;
         MqttRecorder recorder = null;
         MqttPlantPublisher plant = null;
+        MqttPlantPublisher engineReplay = null;
         Thread shutdown = null;
         try {
             String url = brokerUrl;
@@ -80,8 +102,24 @@ public final class DemoCommand implements Callable<Integer> {
                 log.println("Embedded MQTT broker on " + url);
             }
             Path home = GatewayHomes.create(dir.resolve("home"));
+            SimulatorCommand simulator = SimulatorCommand.forBroker(url).rate(rate).qos(1);
+            if (faults != null) {
+                simulator.faultSpec(faults);
+            }
+            // a missing file or unit fails here, before the gateway starts
+            CmapssReplay replay = simulator.cmapssUnits(engineUnits()).cmapssCycleMillis(engineCycleMillis)
+                    .cmapssFile(cmapssFile).replay();
+            Map<String, String> properties = Map.of();
+            if (replay != null) {
+                // the engines' RUL estimator; libtorch unpacked once in the distribution, not in every demo home
+                GatewayHomes.configure(home, "io.edgegateway.rul-demo.cfg", Map.of("detector.asset",
+                        CmapssReplay.ASSET_PREFIX + "*", "detector.signal", "sensor*", "signal.map",
+                        String.join(",", CmapssReplay.FD001_FEATURES), "interval.s", String.valueOf(RUL_INTERVAL_S)));
+                properties = Map.of("gateway.djl.cache",
+                        GatewayProcess.distribution().resolve("data/djl-cache").toString());
+            }
             recorder = new MqttRecorder(url, "gateway/" + gatewayId + "/#");
-            gateway = GatewayProcess.start(home, url, gatewayId, Map.of(), null);
+            gateway = GatewayProcess.start(home, url, gatewayId, properties, null);
             log.println("Gateway starting (home " + home + ", log " + gateway.log() + ")");
             final GatewayProcess g = gateway;
             shutdown = new Thread(() -> closeQuietly(g), "demo-shutdown");
@@ -95,27 +133,40 @@ public final class DemoCommand implements Callable<Integer> {
                 log.println("The gateway did not come online on " + url + ". Its log:\n" + gateway.logText());
                 return 1;
             }
-            SimulatorCommand simulator = SimulatorCommand.forBroker(url).rate(rate).qos(1);
-            if (faults != null) {
-                simulator.faultSpec(faults);
-            }
             List<FaultSpec> scheduled = simulator.faults();
             plant = simulator.start();
+            engineReplay = replay == null ? null : simulator.startReplay(replay);
             Instant simStart = Instant.now();
-            log.println("Plant simulator publishing " + simulator.simulator().assets() + " at " + rate
+            log.println("Plant simulator publishing " + plant.source().assets() + " at " + rate
                     + " Hz per signal on plant/<asset>/<signal>");
+            if (engineReplay != null) {
+                log.println("C-MAPSS engines " + engineReplay.source().assets() + " replayed to failure, one cycle "
+                        + "every " + engineCycleMillis + " ms; RUL estimated every " + RUL_INTERVAL_S + " s");
+            }
             for (FaultSpec fault : scheduled) {
                 log.printf(Locale.ROOT, "  fault scheduled: %s/%s %s at %.0f s%n", fault.asset(), fault.signal(),
                         fault.type().name().toLowerCase(Locale.ROOT), fault.startSeconds());
             }
-            log.println(json ? "Alerts follow on stdout, one JSON object per line." : "Alerts:");
+            log.println(json ? "Alerts follow on stdout, one JSON object per line (maintenance lines on stderr)."
+                    : "Alerts and maintenance estimates:");
 
             String alertPrefix = "gateway/" + gatewayId + "/alerts/";
+            String maintenancePrefix = "gateway/" + gatewayId + "/maintenance/";
             long end = durationSeconds > 0 ? System.nanoTime() + (long) (durationSeconds * 1e9) : Long.MAX_VALUE;
             List<JsonNode> alerts = new ArrayList<>();
+            Map<String, List<JsonNode>> estimates = new TreeMap<>();
             while (System.nanoTime() < end && gateway.isAlive()) {
-                MqttRecorder.Received r = recorder.next(x -> x.topic().startsWith(alertPrefix), 250);
+                MqttRecorder.Received r = recorder.next(x -> x.topic().startsWith(alertPrefix)
+                        || x.topic().startsWith(maintenancePrefix), 250);
                 if (r == null) {
+                    continue;
+                }
+                if (r.topic().startsWith(maintenancePrefix)) {
+                    JsonNode estimate = r.json();
+                    estimates.computeIfAbsent(estimate.path("assetId").asText(), a -> new ArrayList<>()).add(estimate);
+                    PrintStream to = json ? log : out;
+                    to.println(maintenanceLine(estimate));
+                    to.flush();
                     continue;
                 }
                 JsonNode alert = r.json();
@@ -132,6 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
             summary(log, alerts, scheduled, simStart);
+            maintenanceSummary(log, estimates);
             log.printf(Locale.ROOT, "Gateway memory after %.0f s: RSS %.1f MiB, heap used %.1f MiB%n",
                     Duration.between(simStart, Instant.now()).toMillis() / 1000.0, gateway.rssBytes() / 1048576.0,
                     HeapInfo.usedBytes(gateway.pid()) / 1048576.0);
@@ -139,6 +191,9 @@ public final class DemoCommand implements Callable<Integer> {
         } finally {
             if (plant != null) {
                 plant.close();
+            }
+            if (engineReplay != null) {
+                engineReplay.close();
             }
             closeQuietly(gateway);
             if (shutdown != null) {
@@ -165,6 +220,38 @@ public final class DemoCommand implements Callable<Integer> {
                 a.path("severity").asText(), a.path("assetId").asText(), a.path("signal").asText(),
                 a.path("value").asDouble(), a.path("unit").asText(), "[" + a.path("detector").asText() + "]",
                 a.path("message").asText());
+    }
+
+    /** The replayed engines' unit numbers; empty for {@code --engines none}. */
+    private List<Integer> engineUnits() {
+        List<String> ids = engines.stream().map(String::trim).filter(e -> !e.isEmpty()).toList();
+        if (ids.isEmpty() || ids.size() == 1 && ids.get(0).equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        try {
+            return ids.stream().map(Integer::valueOf).toList();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--engines " + String.join(",", ids) + ": unit numbers or 'none'");
+        }
+    }
+
+    /** e.g. {@code 12:00:04.120  maintenance engine-91: RUL 87 cycles (health 0.70)}. */
+    static String maintenanceLine(JsonNode e) {
+        String time = e.path("time").isTextual()
+                ? LocalTime.ofInstant(Instant.parse(e.path("time").asText()), ZoneId.systemDefault()).format(CLOCK)
+                : "";
+        return String.format(Locale.ROOT, "%s  maintenance %s: RUL %.0f cycles (health %.2f)", time,
+                e.path("assetId").asText(), e.path("rulCycles").asDouble(), e.path("healthIndex").asDouble());
+    }
+
+    /** Per engine: how many estimates, the first and the last RUL, and the lowest. */
+    private static void maintenanceSummary(PrintStream log, Map<String, List<JsonNode>> estimates) {
+        estimates.forEach((asset, list) -> log.printf(Locale.ROOT,
+                "  %s: %d RUL estimates, first %.0f cycles, last %.0f, lowest %.0f (model %s %s)%n", asset,
+                list.size(), list.get(0).path("rulCycles").asDouble(),
+                list.get(list.size() - 1).path("rulCycles").asDouble(),
+                list.stream().mapToDouble(x -> x.path("rulCycles").asDouble()).min().orElse(Double.NaN),
+                list.get(0).path("modelId").asText(), list.get(0).path("modelVersion").asText()));
     }
 
     /** Per injected fault: was there an alert on its signal after it started, and how soon. */

@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes a {@link PlantSimulator}'s samples to an MQTT broker, one message per sample on
- * {@code plant/<asset>/<signal>}, paced at the simulator's sample rate by one scheduled thread.
+ * Publishes a {@link SampleSource}'s samples (the {@link PlantSimulator}, a {@link CmapssReplay}) to an MQTT broker,
+ * one message per sample on {@code plant/<asset>/<signal>}, paced at the source's period by one scheduled thread.
  *
  * <p>The simulation starts with the first successful connection (so the fault times count from the first published
  * sample); the first connection is retried every second until it succeeds (Paho's automatic reconnect does not
@@ -46,7 +46,7 @@ public final class MqttPlantPublisher implements AutoCloseable {
     private static final long RETRY_MILLIS = 1000;
 
     private final String brokerUrl;
-    private final PlantSimulator simulator;
+    private final SampleSource source;
     private final int qos;
     private final PayloadFormat format;
     private final Clock clock;
@@ -64,24 +64,24 @@ public final class MqttPlantPublisher implements AutoCloseable {
     /**
      * @param brokerUrl e.g. {@code tcp://localhost:1883}
      * @param clientId  MQTT client id; null or empty for a generated one
-     * @param simulator the simulator to tick; only this publisher's thread touches it once started
+     * @param source    the simulator or replay to tick; only this publisher's thread touches it once started
      * @param qos       0, 1 or 2
      * @param format    payload format
      * @throws IllegalArgumentException for a bad URL or QoS
      */
-    public MqttPlantPublisher(String brokerUrl, String clientId, PlantSimulator simulator, int qos,
+    public MqttPlantPublisher(String brokerUrl, String clientId, SampleSource source, int qos,
                               PayloadFormat format) {
-        this(brokerUrl, clientId, simulator, qos, format, Clock.systemUTC());
+        this(brokerUrl, clientId, source, qos, format, Clock.systemUTC());
     }
 
     /** As the other constructor, with the clock that stamps the samples. */
-    public MqttPlantPublisher(String brokerUrl, String clientId, PlantSimulator simulator, int qos,
+    public MqttPlantPublisher(String brokerUrl, String clientId, SampleSource source, int qos,
                               PayloadFormat format, Clock clock) {
         if (qos < 0 || qos > 2) {
             throw new IllegalArgumentException("QoS " + qos + " must be 0, 1 or 2");
         }
         this.brokerUrl = brokerUrl;
-        this.simulator = simulator;
+        this.source = source;
         this.qos = qos;
         this.format = format;
         this.clock = clock;
@@ -97,7 +97,7 @@ public final class MqttPlantPublisher implements AutoCloseable {
         options.setAutomaticReconnect(true);
         options.setConnectionTimeout(5);
         options.setKeepAliveInterval(30);
-        options.setMaxInflight(Math.max(1000, 4 * samplesPerTick()));
+        options.setMaxInflight(Math.max(1000, 4 * source.samplesPerTick()));
         client.setCallback(new MqttCallbackExtended() {
             @Override
             public void connectComplete(boolean reconnect, String serverUri) {
@@ -123,11 +123,7 @@ public final class MqttPlantPublisher implements AutoCloseable {
         });
     }
 
-    private int samplesPerTick() {
-        return simulator.assets().stream().mapToInt(a -> simulator.signals(a).size()).sum();
-    }
-
-    /** Starts connecting and, once connected, publishing at the simulator's rate. */
+    /** Starts connecting and, once connected, publishing at the source's rate. */
     public synchronized void start() {
         if (closed) {
             throw new IllegalStateException("closed");
@@ -153,14 +149,13 @@ public final class MqttPlantPublisher implements AutoCloseable {
             if (task != null) {
                 task.cancel(false); // when still null (connected at once), the task stays a no-op
             }
-            long periodMicros = Math.max(1, Math.round(1_000_000 / simulator.sampleRateHz()));
-            scheduler.scheduleAtFixedRate(this::tick, 0, periodMicros, TimeUnit.MICROSECONDS);
+            scheduler.scheduleAtFixedRate(this::tick, 0, source.periodMicros(), TimeUnit.MICROSECONDS);
         }
     }
 
     private void tick() {
         try {
-            List<SimSample> samples = simulator.tick(clock.instant());
+            List<SimSample> samples = source.tick(clock.instant());
             for (SimSample sample : samples) {
                 publish(sample);
             }
@@ -175,8 +170,8 @@ public final class MqttPlantPublisher implements AutoCloseable {
         try {
             client.connect(options).waitForCompletion(options.getConnectionTimeout() * 1000L + 1000);
             everConnected = true;
-            LOG.info("connected to {}, publishing {} signals at {} Hz to {}/<asset>/<signal> ({}, QoS {})", brokerUrl,
-                    samplesPerTick(), simulator.sampleRateHz(), TOPIC_PREFIX, format.id(), qos);
+            LOG.info("connected to {}, publishing {} signals every {} ms to {}/<asset>/<signal> ({}, QoS {})",
+                    brokerUrl, source.samplesPerTick(), source.periodMicros() / 1000.0, TOPIC_PREFIX, format.id(), qos);
             return true;
         } catch (MqttException e) {
             String error = e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause());
@@ -256,8 +251,8 @@ public final class MqttPlantPublisher implements AutoCloseable {
         return lastError;
     }
 
-    public PlantSimulator simulator() {
-        return simulator;
+    public SampleSource source() {
+        return source;
     }
 
     /** Stops publishing, disconnects and closes the client. Safe to call more than once. */

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  *
  * <p>Not thread-safe: tick it from one thread (the publisher's). {@link #groundTruth()} returns a snapshot.
  */
-public final class PlantSimulator {
+public final class PlantSimulator implements SampleSource {
 
     /** Assets simulated when none are given. */
     public static final List<String> DEFAULT_ASSETS = List.of("pump-1", "motor-1", "compressor-1");
@@ -93,7 +93,7 @@ public final class PlantSimulator {
                 + assets().stream().collect(Collectors.joining(", ")) + ")");
     }
 
-    /** Asset ids, in order. */
+    @Override
     public List<String> assets() {
         return models.stream().map(m -> m.id).toList();
     }
@@ -110,6 +110,16 @@ public final class PlantSimulator {
 
     public double sampleRateHz() {
         return sampleRateHz;
+    }
+
+    @Override
+    public int samplesPerTick() {
+        return models.stream().mapToInt(m -> m.signals().size()).sum();
+    }
+
+    @Override
+    public long periodMicros() {
+        return Math.max(1, Math.round(1_000_000 / sampleRateHz));
     }
 
     /** The faults to inject, as given. */
@@ -141,6 +151,7 @@ public final class PlantSimulator {
      * Advances one sample period and returns one sample per signal per asset (assets in order, signals in the order
      * of {@link #signals(String)}), stamped {@code now}.
      */
+    @Override
     public List<SimSample> tick(Instant now) {
         Objects.requireNonNull(now, "now");
         double t = index * dt;

@@ -35,8 +35,14 @@ final class GatewayFixture implements AutoCloseable {
     GatewayProcess gateway;
 
     GatewayFixture(Path dir, String gatewayId) throws Exception {
+        this(dir, gatewayId, false);
+    }
+
+    /** {@code persistentBroker}: sessions of clean-session-false clients survive a broker restart. */
+    GatewayFixture(Path dir, String gatewayId, boolean persistentBroker) throws Exception {
         this.gatewayId = gatewayId;
-        this.broker = MosquittoBroker.start(dir.resolve("broker"));
+        this.broker = persistentBroker ? MosquittoBroker.startPersistent(dir.resolve("broker"))
+                : MosquittoBroker.start(dir.resolve("broker"));
         this.home = GatewayHomes.create(dir.resolve("home"));
         // metrics every second so tests can watch the counters
         GatewayHomes.configure(home, "io.edgegateway.mqtt.uplink.cfg", Map.of("metrics.interval.s", "1"));

@@ -11,8 +11,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
@@ -20,12 +25,19 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.edgegateway.testbed.harness.GatewayHomes;
+import io.edgegateway.testbed.harness.MosquittoBroker;
 import io.edgegateway.testbed.harness.MqttRecorder;
 import io.edgegateway.testbed.rul.Cmapss;
 
@@ -33,21 +45,28 @@ import io.edgegateway.testbed.rul.Cmapss;
  * The real distribution estimates the remaining useful life of a replayed C-MAPSS engine: the model bundle in
  * deploy/ is loaded through DJL (offline) once a RUL configuration appears, the engine's sensors arrive as
  * telemetry (asset engine-91, one JSON sample per sensor per cycle), and gateway/<id>/maintenance/engine-91 carries
- * the estimate. Then the model is hot-swapped: a newer model bundle takes over, a tampered one is rejected, and
- * removing the newer one rolls back.
+ * the estimate, published by the MQTT uplink through its durable outbox. Then the model is hot-swapped: a newer
+ * model bundle takes over, a tampered one is rejected, and removing the newer one rolls back. Last, the uplink's
+ * broker is killed: an estimate made while it is down waits in the outbox and is delivered once it is back (the
+ * engine's telemetry then comes through a second broker).
  */
 class RulMaintenanceIT {
 
     static final Path TRAIN = Path.of(System.getProperty("cmapss.dir", "../../shared/cmapss"), "train_FD001.txt");
     static final String FEATURES = "sensor2,sensor3,sensor4,sensor7,sensor8,sensor9,sensor11,sensor12,sensor13,"
             + "sensor14,sensor15,sensor17,sensor20,sensor21";
+    /** The maintenance message's keys, in order: the schema the estimator has always published. */
+    static final List<String> SCHEMA = List.of("assetId", "rulCycles", "healthIndex", "modelId", "modelVersion",
+            "windowLength", "samplesInWindow", "time", "latencyMs");
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
     @Test
     void aReplayedEngineGetsRulEstimatesAndTheModelHotSwaps() throws Exception {
-        try (GatewayFixture f = new GatewayFixture(dir, "it-rul")) {
+        try (GatewayFixture f = new GatewayFixture(dir, "it-rul", true);
+             MosquittoBroker telemetry = MosquittoBroker.start(dir.resolve("telemetry-broker"))) {
             String cache = System.getProperty("djl.cache");
             if (cache != null) { // one libtorch unpack for all test homes
                 Files.writeString(f.home.resolve("conf/framework.properties"), "\ngateway.djl.cache=" + cache + "\n",
@@ -57,6 +76,10 @@ class RulMaintenanceIT {
             GatewayHomes.remove(f.home, "io.edgegateway.rules.stuck-analog.cfg");
             GatewayHomes.configure(f.home, "io.edgegateway.rul-cmapss.cfg", Map.of("detector.asset", "engine-*",
                     "detector.signal", "sensor*", "signal.map", FEATURES, "interval.s", "1"));
+            // a second telemetry source, so engine data still arrives while the uplink's broker is down
+            GatewayHomes.configure(f.home, "io.edgegateway.mqtt.source-engines.cfg", Map.of("source.name",
+                    "engines", "broker.url", telemetry.url(), "topics", "plant/+/+", "topic.pattern",
+                    "plant/{asset}/{signal}"));
             f.startGateway();
             assertThat(f.gateway.awaitLog("Model rul-cmapss-fd001 1.0.0 loaded", Duration.ofSeconds(60)))
                     .as("model loaded; log:%n%s", f.gateway.logText()).isTrue();
@@ -70,6 +93,7 @@ class RulMaintenanceIT {
                     && r.json().path("rulCycles").asDouble() < 15, 60_000);
             assertThat(end).as("end-of-life estimate; log:%n%s", f.gateway.logText()).isNotNull();
             JsonNode e = end.json();
+            assertThat(fieldNames(e)).isEqualTo(SCHEMA);
             assertThat(e.path("assetId").asText()).isEqualTo("engine-91");
             assertThat(e.path("rulCycles").asDouble()).isBetween(0.0, 15.0);
             assertThat(e.path("healthIndex").asDouble()).isCloseTo(e.path("rulCycles").asDouble() / 125,
@@ -115,7 +139,107 @@ class RulMaintenanceIT {
             assertThat(back).as("estimate after rollback; log:%n%s", f.gateway.logText()).isNotNull();
             System.out.printf("RUL IT: latencyMs after the replay: %s (1.1.0), %s (1.0.0 again)%n",
                     swapped.json().path("latencyMs"), back.json().path("latencyMs"));
+
+            // an estimate made while the uplink's broker is down is stored in the outbox and delivered afterwards
+            BlockingQueue<JsonNode> delivered = new LinkedBlockingQueue<>();
+            MqttClient subscriber = persistentSubscriber(f, delivered);
+            try (MqttClient enginePublisher = new MqttClient(telemetry.url(), "it-engines-" + System.nanoTime(),
+                    new MemoryPersistence())) {
+                MqttConnectOptions options = new MqttConnectOptions();
+                options.setMaxInflight(1000);
+                enginePublisher.connect(options);
+                awaitAccepted(f, enginePublisher);
+                Instant down = Instant.now();
+                f.broker.kill();
+                assertThat(f.gateway.awaitLog("MQTT uplink: connection to " + f.broker.url() + " lost",
+                        Duration.ofSeconds(30))).as("uplink noticed; log:%n%s", f.gateway.logText()).isTrue();
+                List<String> features = List.of(FEATURES.split(","));
+                double[][] rows = unit.select(features);
+                for (int c = rows.length - 30; c < rows.length; c++) {
+                    for (int k = 0; k < features.size(); k++) {
+                        MqttMessage m = new MqttMessage(GatewayFixture.sample("engine-91", features.get(k),
+                                rows[c][k], "", System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
+                        m.setQos(1);
+                        enginePublisher.publish("plant/engine-91/" + features.get(k), m);
+                    }
+                }
+                Thread.sleep(4_000); // interval.s = 1: estimated while the broker is down
+                Instant up = Instant.now();
+                f.broker.restart();
+                subscriber.connect(subscriberOptions()); // its session (subscription, queue) survived the kill
+                JsonNode late = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (late == null && System.nanoTime() < deadline) {
+                    JsonNode m = delivered.poll(1, TimeUnit.SECONDS);
+                    if (m != null && Instant.parse(m.path("time").asText()).isAfter(down)) {
+                        late = m;
+                    }
+                }
+                assertThat(late).as("estimate made while the broker was down; log:%n%s", f.gateway.logText())
+                        .isNotNull();
+                assertThat(Instant.parse(late.path("time").asText())).isBefore(up);
+                assertThat(fieldNames(late)).isEqualTo(SCHEMA);
+                assertThat(late.path("assetId").asText()).isEqualTo("engine-91");
+                assertThat(late.path("rulCycles").asDouble()).isBetween(0.0, 15.0);
+                System.out.printf("RUL IT: made while the broker was down (%s .. %s), delivered after: %s%n", down,
+                        up, late);
+                enginePublisher.disconnect();
+            } finally {
+                subscriber.disconnectForcibly(0, 1000);
+                subscriber.close();
+            }
         }
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static MqttConnectOptions subscriberOptions() {
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false); // the broker keeps its subscription and queues QoS 1 messages for it
+        return options;
+    }
+
+    /** A subscriber to engine-91's maintenance topic whose session the (persistent) broker keeps across a kill. */
+    private static MqttClient persistentSubscriber(GatewayFixture f, BlockingQueue<JsonNode> into)
+            throws MqttException {
+        MqttClient client = new MqttClient(f.broker.url(), "it-maintenance-" + System.nanoTime(),
+                new MemoryPersistence());
+        client.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) throws Exception {
+                into.add(JSON.readTree(message.getPayload()));
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        client.connect(subscriberOptions());
+        client.subscribe(f.topic("maintenance/engine-91"), 1);
+        return client;
+    }
+
+    /** Publishes probes on the engines' broker until the gateway's metrics show them accepted. */
+    private static void awaitAccepted(GatewayFixture f, MqttClient publisher) throws Exception {
+        long before = f.awaitMetrics(m -> true, Duration.ofSeconds(30)).path("accepted").asLong();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            publisher.publish("plant/probe/engines", GatewayFixture.sample("probe", "engines", 0, "",
+                    System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8), 1, false);
+            MqttRecorder.Received r = f.recorder.next(x -> x.topic().equals(f.topic("metrics")), 2_000);
+            if (r != null && r.json().path("accepted").asLong() > before) {
+                return;
+            }
+        }
+        throw new AssertionError("the engines' telemetry source never accepted a sample\n" + f.gateway.logText());
     }
 
     /** Publishes cycles [from, to) of a unit: one JSON sample per feature per cycle, one minute apart. */

@@ -217,4 +217,40 @@ class MqttPlantPublisherTest {
         assertThat(record.get("start").asText()).isEqualTo(record.get("end").asText());
         assertThat(messages).isNotEmpty();
     }
+
+    @Test
+    void replaysCmapssEnginesCycleByCycleAndStopsAtTheirEndOfLife(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        startBroker(port);
+        String url = "tcp://127.0.0.1:" + port;
+        BlockingQueue<String[]> messages = subscribe(url);
+        Path file = dir.resolve("train.txt");
+        io.edgegateway.testbed.rul.Cmapss.write(file, List.of(CmapssReplayTest.unit(5, 3)));
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = new CommandLine(new SimulatorCommand());
+        commandLine.setOut(new PrintWriter(out));
+
+        // replay only: the command ends by itself once the engine has stopped at its end of life
+        int exit = commandLine.execute("--broker", url, "--assets", "none", "--cmapss-units", "5", "--cmapss-file",
+                file.toString(), "--cmapss-cycle-ms", "50", "--cmapss-at-end", "stop", "--qos", "1",
+                "--duration", "30");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("replayed C-MAPSS engines: 42 published, 0 dropped",
+                "engine-5 stopped at its end of life").doesNotContain("simulated");
+        List<String[]> received = take(messages, 42);
+        for (int cycle = 0; cycle < 3; cycle++) {
+            for (int k = 0; k < 14; k++) {
+                String signal = CmapssReplay.FD001_FEATURES.get(k);
+                String[] m = received.get(cycle * 14 + k);
+                assertThat(m[0]).isEqualTo("plant/engine-5/" + signal);
+                JsonNode json = JSON.readTree(m[1]);
+                assertThat(json.get("asset").asText()).isEqualTo("engine-5");
+                assertThat(json.get("signal").asText()).isEqualTo(signal);
+                assertThat(json.get("value").asDouble()).isEqualTo(CmapssReplayTest.value(5, cycle, signal));
+                assertThat(json.get("ts").isNumber()).isTrue();
+            }
+        }
+        assertThat(messages.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
 }

@@ -101,6 +101,34 @@ class SimulatorCommandTest {
 
         assertThat(usage).contains("testbed", "--broker=URL", "--rate=HZ", "--seed", "--assets", "--faults=SPEC",
                 "--scenario=FILE", "--duration=SECONDS", "--qos", "--format=json|number", "--ground-truth=FILE",
-                "Default: 2.0", "pump-1/vibration:spike@20+1*8");
+                "Default: 2.0", "pump-1/vibration:spike@20+1*8", "--cmapss-units=IDS", "--cmapss-file=FILE",
+                "--cmapss-cycle-ms=MS", "--cmapss-signals=COLUMNS", "--cmapss-at-end=loop|stop", "validation_units");
+    }
+
+    @Test
+    void cmapssReplayOptions(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("train.txt");
+        io.edgegateway.testbed.rul.Cmapss.write(file, List.of(CmapssReplayTest.unit(5, 3),
+                CmapssReplayTest.unit(91, 2)));
+
+        assertThat(parse("--broker", "tcp://h:1").replay()).isNull();
+        CmapssReplay replay = parse("--broker", "tcp://h:1", "--cmapss-units", "91,5", "--cmapss-file",
+                file.toString(), "--cmapss-cycle-ms", "50").replay();
+        assertThat(replay.assets()).containsExactly("engine-91", "engine-5");
+        assertThat(replay.signals()).isEqualTo(CmapssReplay.FD001_FEATURES);
+        assertThat(replay.periodMicros()).isEqualTo(50_000);
+        CmapssReplay all = parse("--broker", "tcp://h:1", "--assets", "none", "--cmapss-units", "all",
+                "--cmapss-file", file.toString(), "--cmapss-signals", "all", "--cmapss-at-end", "stop").replay();
+        assertThat(all.assets()).containsExactly("engine-5", "engine-91");
+        assertThat(all.signals()).isEqualTo(io.edgegateway.testbed.rul.Cmapss.COLUMNS);
+        assertThat(parse("--broker", "tcp://h:1", "--assets", "none").plantEnabled()).isFalse();
+        assertThat(parse("--broker", "tcp://h:1").plantEnabled()).isTrue();
+
+        assertUsageError(List.of("--broker", "tcp://h:1", "--cmapss-units", "x"), "'x' is not a unit number");
+        assertUsageError(List.of("--broker", "tcp://h:1", "--cmapss-units", "4", "--cmapss-file", file.toString()),
+                "has no unit 4");
+        assertUsageError(List.of("--broker", "tcp://h:1", "--cmapss-units", "5", "--cmapss-file",
+                dir.resolve("missing.txt").toString()), "cannot replay C-MAPSS file");
+        assertUsageError(List.of("--broker", "tcp://h:1", "--assets", "none"), "nothing to publish");
     }
 }

@@ -4,20 +4,22 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -25,6 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.edgegateway.api.Detector;
+import io.edgegateway.api.MaintenanceEstimate;
+import io.edgegateway.api.MaintenanceSink;
 import io.edgegateway.api.Quality;
 import io.edgegateway.api.SignalDetector;
 import io.edgegateway.api.SignalKey;
@@ -34,9 +38,11 @@ import io.edgegateway.llm.internal.rul.RulPredictor;
 
 /**
  * Remaining-useful-life estimates per asset (factory configuration {@code io.edgegateway.rul}, one per group of
- * assets): keeps a sliding window of each asset's model inputs and every {@code interval.s} publishes, for each
- * asset with new data, {@code {assetId, rulCycles, healthIndex, modelId, modelVersion, windowLength,
- * samplesInWindow, time, latencyMs}} to {@code gateway/<gatewayId>/maintenance/<assetId>} (QoS {@code qos}).
+ * assets): keeps a sliding window of each asset's model inputs and every {@code interval.s} estimates, for each
+ * asset with new data, a {@link MaintenanceEstimate}: it records it in {@link RulEstimates} and hands it to every
+ * bound {@link MaintenanceSink} (the MQTT uplink stores it in its durable outbox and publishes it to
+ * {@code gateway/<gatewayId>/maintenance/<assetId>}). With no sink bound, estimates are not published: they are
+ * counted and logged (at most once a minute), never queued here, and the estimator never waits for a sink.
  *
  * <p>How it sees samples: it registers as a {@link Detector} that never raises (its {@link SignalDetector}s always
  * return {@code null}). The core routes every sample of the matching assets/signals ({@code detector.asset},
@@ -70,14 +76,6 @@ public class RulEstimator implements Detector {
         @AttributeDefinition(description = "Seconds between estimates")
         double interval_s() default 10;
 
-        @AttributeDefinition(description = "Broker; empty = the framework property gateway.broker.url")
-        String broker_url() default "";
-
-        @AttributeDefinition(description = "MQTT client id; empty = edgegw-rul-<gateway.id>-<random>")
-        String client_id() default "";
-
-        int qos() default 1;
-
         @AttributeDefinition(description = "Cycles kept per asset (the model's window)")
         int window() default 30;
 
@@ -85,18 +83,25 @@ public class RulEstimator implements Detector {
         int max_assets() default 10000;
     }
 
+    /** Settings of the former own MQTT client: accepted, ignored, and named once in the log. */
+    private static final List<String> RETIRED_SETTINGS = List.of("broker.url", "client.id", "qos");
+    private static final long NO_SINK_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final ModelTracker models;
+    private final RulEstimates estimates;
+    private final List<MaintenanceSink> sinks = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> featureOfSignal = new LinkedHashMap<>();
     private final List<String> features = new ArrayList<>();
     private final Map<String, AssetState> assets = new ConcurrentHashMap<>();
     private final String modelId;
-    private final String gatewayId;
-    private final int qos;
     private final int window;
     private final int maxAssets;
     private final ScheduledExecutorService scheduler;
-    private final MaintenancePublisher publisher;
     private volatile String lastProblem = "";
+    /** Estimates made while no sink was bound (scheduler thread only, like the two fields below). */
+    private long unpublished;
+    private long unpublishedLogged;
+    private long noSinkLoggedNanos;
     private RulPredictor warmedHere; // the model last warmed up on the scheduler thread (only that thread uses it)
 
     private static final class AssetState {
@@ -109,8 +114,10 @@ public class RulEstimator implements Detector {
     }
 
     @Activate
-    public RulEstimator(@Reference ModelTracker models, BundleContext ctx, Config config) throws Exception {
+    public RulEstimator(@Reference ModelTracker models, @Reference RulEstimates estimates, Config config,
+                        Map<String, Object> properties) {
         this.models = models;
+        this.estimates = estimates;
         // a .cfg file gives one comma-separated string, Config Admin/metatype an array: accept both
         for (String e : String.join(",", config.signal_map()).split(",")) {
             e = e.trim();
@@ -130,31 +137,35 @@ public class RulEstimator implements Detector {
             throw new IllegalArgumentException(PID + ": setting 'interval.s' = " + config.interval_s() + " must be > 0");
         }
         this.modelId = config.model_id();
-        this.gatewayId = ctx.getProperty("gateway.id") == null ? "gateway" : ctx.getProperty("gateway.id");
-        this.qos = config.qos();
         this.window = config.window();
         this.maxAssets = config.max_assets();
-        String url = config.broker_url().isBlank() ? ctx.getProperty("gateway.broker.url") : config.broker_url();
-        if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException(PID + ": setting 'broker.url' is empty and gateway.broker.url is unset");
+        List<String> retired = RETIRED_SETTINGS.stream().filter(properties::containsKey).toList();
+        if (!retired.isEmpty()) {
+            LOG.info("{}: settings {} are no longer used (estimates are published by the MQTT uplink, through its "
+                    + "durable outbox, with its broker and QoS); they can be removed", PID, retired);
         }
-        String clientId = config.client_id().isBlank()
-                ? "edgegw-rul-" + gatewayId + "-" + UUID.randomUUID().toString().substring(0, 8) : config.client_id();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "rul-estimator"));
-        this.publisher = new MaintenancePublisher(url, clientId, scheduler);
-        publisher.connect();
         long period = Math.max(1, Math.round(config.interval_s() * 1000));
         scheduler.scheduleWithFixedDelay(this::estimateAll, period, period, TimeUnit.MILLISECONDS);
         models.demand(); // the model bundles load (and the engine starts) now, off the start-up path
-        LOG.info("RUL estimator for assets '{}': {} features, model {}, every {} s, to gateway/{}/maintenance/<asset>",
-                config.detector_asset(), features.size(), modelId, config.interval_s(), gatewayId);
+        LOG.info("RUL estimator for assets '{}': {} features, model {}, every {} s, to the maintenance sinks",
+                config.detector_asset(), features.size(), modelId, config.interval_s());
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMaintenanceSink(MaintenanceSink sink) {
+        sinks.add(sink);
+    }
+
+    void unbindMaintenanceSink(MaintenanceSink sink) {
+        sinks.remove(sink);
     }
 
     @Deactivate
     void deactivate() throws InterruptedException {
         scheduler.shutdownNow();
         scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        publisher.close();
     }
 
     @Override
@@ -195,42 +206,73 @@ public class RulEstimator implements Detector {
         }
     }
 
+    /** Estimates and publishes; false when no estimate could be made (logged). */
     private boolean estimate(String assetId, double[][] rows) {
-        return models.withModel(modelId, p -> {
-            int[] order = inputOrder(p.descriptor());
-            if (order == null) {
-                return false;
-            }
-            double[][] ordered = new double[rows.length][order.length];
-            for (int t = 0; t < rows.length; t++) {
-                for (int k = 0; k < order.length; k++) {
-                    ordered[t][k] = rows[t][order[k]];
-                }
-            }
-            if (p != warmedHere) { // libtorch's first passes on a new thread are slow (~50 ms): not in latencyMs
-                try {
-                    p.warmUp(10);
-                } catch (java.io.IOException ex) {
-                    problem("model " + modelId + " warm-up failed: " + ex.getMessage());
-                    return false;
-                }
-                warmedHere = p;
-            }
-            long t0 = System.nanoTime();
-            float rul = p.predict(List.<double[][]>of(ordered))[0];
-            double latencyMs = (System.nanoTime() - t0) / 1e6;
-            ModelDescriptor d = p.descriptor();
-            String json = String.format(Locale.ROOT, "{\"assetId\":\"%s\",\"rulCycles\":%.3f,\"healthIndex\":%.4f,"
-                            + "\"modelId\":\"%s\",\"modelVersion\":\"%s\",\"windowLength\":%d,\"samplesInWindow\":%d,"
-                            + "\"time\":\"%s\",\"latencyMs\":%.3f}", escape(assetId), rul, rul / d.cap(),
-                    escape(d.id()), escape(d.version()), d.window(), Math.min(rows.length, d.window()),
-                    Instant.now(), latencyMs);
-            publisher.publish("gateway/" + gatewayId + "/maintenance/" + assetId, json, qos);
-            return true;
-        }).orElseGet(() -> {
+        // predict under the model's read lock; publish (a sink may wait for an fsync) after it
+        Optional<Optional<MaintenanceEstimate>> made = models.withModel(modelId, p -> predict(p, assetId, rows));
+        if (made.isEmpty()) {
             problem("no model '" + modelId + "' in service yet; estimates wait for it");
             return false;
-        });
+        }
+        made.get().ifPresent(this::publish);
+        return made.get().isPresent();
+    }
+
+    /** Empty when the model does not fit the configuration or cannot warm up (logged). */
+    private Optional<MaintenanceEstimate> predict(RulPredictor p, String assetId, double[][] rows) {
+        int[] order = inputOrder(p.descriptor());
+        if (order == null) {
+            return Optional.empty();
+        }
+        double[][] ordered = new double[rows.length][order.length];
+        for (int t = 0; t < rows.length; t++) {
+            for (int k = 0; k < order.length; k++) {
+                ordered[t][k] = rows[t][order[k]];
+            }
+        }
+        if (p != warmedHere) { // libtorch's first passes on a new thread are slow (~50 ms): not in latencyMs
+            try {
+                p.warmUp(10);
+            } catch (java.io.IOException ex) {
+                problem("model " + modelId + " warm-up failed: " + ex.getMessage());
+                return Optional.empty();
+            }
+            warmedHere = p;
+        }
+        long t0 = System.nanoTime();
+        float rul = p.predict(List.<double[][]>of(ordered))[0];
+        double latencyMs = (System.nanoTime() - t0) / 1e6;
+        ModelDescriptor d = p.descriptor();
+        return Optional.of(new MaintenanceEstimate(assetId, rul, rul / d.cap(), d.id(), d.version(), d.window(),
+                Math.min(rows.length, d.window()), Instant.now(), latencyMs));
+    }
+
+    /** Records the estimate and hands it to every sink (each returns once it has it, e.g. stored durably). */
+    private void publish(MaintenanceEstimate estimate) {
+        estimates.record(estimate);
+        List<MaintenanceSink> now = List.copyOf(sinks);
+        if (now.isEmpty()) {
+            unpublished++;
+            long t = System.nanoTime();
+            if (unpublished == 1 || t - noSinkLoggedNanos >= NO_SINK_LOG_NANOS) {
+                noSinkLoggedNanos = t;
+                LOG.warn("{}: no maintenance sink (the MQTT uplink) is bound: estimates are not published ({} so far, "
+                        + "the latest of each asset is kept in memory)", PID, unpublished);
+            }
+            return;
+        }
+        if (unpublished > unpublishedLogged) {
+            LOG.info("{}: a maintenance sink is bound again; {} estimates were not published meanwhile", PID,
+                    unpublished - unpublishedLogged);
+            unpublishedLogged = unpublished;
+        }
+        for (MaintenanceSink sink : now) {
+            try {
+                sink.onMaintenance(estimate);
+            } catch (RuntimeException e) {
+                problem(PID + ": maintenance sink " + sink.getClass().getName() + " failed: " + e);
+            }
+        }
     }
 
     /** order[k] = index in our rows of the model's k-th feature; null (logged once) if the features differ. */
@@ -251,9 +293,5 @@ public class RulEstimator implements Detector {
             lastProblem = message;
             LOG.warn(message);
         }
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import io.edgegateway.api.Alert;
 import io.edgegateway.api.Explanation;
+import io.edgegateway.api.MaintenanceEstimate;
 import io.edgegateway.api.MetricsSnapshot;
 
 /**
@@ -68,6 +69,26 @@ import io.edgegateway.api.MetricsSnapshot;
  * <li>{@code createdTime} (ISO-8601 UTC): when it was produced.</li>
  * </ul>
  *
+ * <h2>Maintenance</h2>
+ * Topic {@code gateway/<gatewayId>/maintenance/<assetId>}, QoS 1, not retained: a remaining-useful-life estimate
+ * (the RUL estimator, every {@code interval.s} per asset with new data).
+ * <pre>{@code
+ * {"assetId":"engine-91","rulCycles":87.125,"healthIndex":0.697,"modelId":"rul-cmapss-fd001",
+ *  "modelVersion":"1.0.0","windowLength":30,"samplesInWindow":30,"time":"2024-05-01T12:00:00.420Z",
+ *  "latencyMs":0.512}
+ * }</pre>
+ * <ul>
+ * <li>{@code assetId} (text): the asset.</li>
+ * <li>{@code rulCycles} (number or null): estimated remaining useful life in cycles, 3 decimals.</li>
+ * <li>{@code healthIndex} (number or null): rulCycles over the model's RUL cap (1 healthy, 0 worn out), 4
+ * decimals.</li>
+ * <li>{@code modelId}, {@code modelVersion} (text): the model that estimated it.</li>
+ * <li>{@code windowLength} (number): cycles the model looks at; {@code samplesInWindow} (number): cycles of this
+ * asset in that window.</li>
+ * <li>{@code time} (ISO-8601 UTC): when it was estimated.</li>
+ * <li>{@code latencyMs} (number or null): inference time, 3 decimals.</li>
+ * </ul>
+ *
  * <h2>Status</h2>
  * Topic {@code gateway/<gatewayId>/status}, QoS 1, retained. {@code {"gatewayId":"line-1","state":"online",
  * "since":"2024-05-01T12:00:00Z","version":"0.1.0.SNAPSHOT"}} after each connect;
@@ -87,7 +108,7 @@ import io.edgegateway.api.MetricsSnapshot;
  * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start).
  *
  * <h2>Delivery</h2>
- * Alerts and explanations are delivered at least once, also across broker outages and gateway restarts (they wait
+ * Alerts, explanations and maintenance estimates are delivered at least once, also across broker outages and gateway restarts (they wait
  * in a durable outbox); a message sent again is byte-identical. Deduplicate alerts by {@code alertId}, and
  * explanations by {@code alertId} too (one explanation per alert).
  */
@@ -146,6 +167,25 @@ final class MessageJson {
             number(g, "latencyMs", e.latencyMillis());
             time(g, "createdTime", e.createdTime());
         });
+    }
+
+    /** The maintenance message: the fields and precision the RUL estimator has always published. */
+    static byte[] maintenance(MaintenanceEstimate e) {
+        return write(g -> {
+            g.writeStringField("assetId", e.assetId());
+            number(g, "rulCycles", round(e.rulCycles(), 1e3));
+            number(g, "healthIndex", round(e.healthIndex(), 1e4));
+            g.writeStringField("modelId", e.modelId());
+            g.writeStringField("modelVersion", e.modelVersion());
+            g.writeNumberField("windowLength", e.windowLength());
+            g.writeNumberField("samplesInWindow", e.samplesInWindow());
+            time(g, "time", e.time());
+            number(g, "latencyMs", round(e.latencyMillis(), 1e3));
+        });
+    }
+
+    private static double round(double v, double scale) {
+        return Double.isFinite(v) && Math.abs(v) < 1e12 ? Math.round(v * scale) / scale : v;
     }
 
     static byte[] online(String gatewayId, Instant since, String version) {

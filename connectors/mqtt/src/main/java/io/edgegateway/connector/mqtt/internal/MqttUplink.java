@@ -35,15 +35,18 @@ import io.edgegateway.api.Alert;
 import io.edgegateway.api.AlertSink;
 import io.edgegateway.api.Explanation;
 import io.edgegateway.api.ExplanationSink;
+import io.edgegateway.api.MaintenanceEstimate;
+import io.edgegateway.api.MaintenanceSink;
 import io.edgegateway.api.MetricsSnapshot;
 import io.edgegateway.api.PipelineMetrics;
 import io.edgegateway.connector.mqtt.internal.outbox.Outbox;
 
 /**
- * The gateway's publishing connection: alerts, explanations, status (retained, with a Last Will) and metrics.
+ * The gateway's publishing connection: alerts, explanations, maintenance estimates, status (retained, with a Last
+ * Will) and metrics.
  * Topics and payloads are documented on {@link MessageJson}.
  *
- * <p>Nothing lost: {@link #onAlert} and {@link #onExplanation} encode the message and append it to the durable
+ * <p>Nothing lost: {@link #onAlert}, {@link #onExplanation} and {@link #onMaintenance} encode the message and append it to the durable
  * {@link Outbox} ({@code outbox.dir}, default {@code ${gateway.home}/data/outbox}), and return only once it is stored
  * as {@code outbox.fsync} says (so they block for an fsync: a fraction of a millisecond to a few milliseconds; with
  * {@code batch}, concurrent pipeline workers share one). A message leaves the outbox only when the broker
@@ -63,9 +66,9 @@ import io.edgegateway.connector.mqtt.internal.outbox.Outbox;
  * metrics.
  */
 @Component(configurationPid = MqttUplink.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {AlertSink.class, ExplanationSink.class}, immediate = true)
+        service = {AlertSink.class, ExplanationSink.class, MaintenanceSink.class}, immediate = true)
 @Designate(ocd = MqttUplink.Config.class)
-public final class MqttUplink implements AlertSink, ExplanationSink {
+public final class MqttUplink implements AlertSink, ExplanationSink, MaintenanceSink {
 
     static final String PID = "io.edgegateway.mqtt.uplink";
     /** Framework property naming this gateway in topics and messages. */
@@ -75,7 +78,8 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
     static final String SCHEDULER_THREAD = "mqtt-uplink-reconnect";
 
     @ObjectClassDefinition(name = "Edge Gateway MQTT uplink",
-            description = "Publishes alerts, explanations, gateway status and metrics to an MQTT broker.")
+            description = "Publishes alerts, explanations, maintenance estimates, gateway status and metrics to an "
+                    + "MQTT broker.")
     public @interface Config {
 
         @AttributeDefinition(name = "Broker URL", description = "tcp://host:port or ssl://host:port")
@@ -91,13 +95,15 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         @AttributeDefinition(name = "Password", required = false, type = AttributeType.PASSWORD)
         String password() default "";
 
-        @AttributeDefinition(name = "Alert QoS", description = "QoS of alerts and explanations (0..2)",
+        @AttributeDefinition(name = "Alert QoS",
+                description = "QoS of alerts, explanations and maintenance estimates (0..2)",
                 options = {@Option(label = "0", value = "0"), @Option(label = "1", value = "1"),
                         @Option(label = "2", value = "2")})
         int alert_qos() default 1;
 
-        @AttributeDefinition(name = "Outbox capacity (messages)", description = "alerts and explanations waiting "
-                + "for the broker's acknowledgement, in the durable outbox; beyond it the overflow policy applies")
+        @AttributeDefinition(name = "Outbox capacity (messages)", description = "alerts, explanations and "
+                + "maintenance estimates waiting for the broker's acknowledgement, in the durable outbox; beyond it "
+                + "the overflow policy applies")
         int queue_capacity() default 100000;
 
         @AttributeDefinition(name = "Outbox directory", required = false, description = "where waiting messages "
@@ -126,9 +132,10 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         long outbox_max_age_s() default 7L * 24 * 3600;
 
         @AttributeDefinition(name = "Outbox overflow policy", description = "when the outbox is full: drop-oldest "
-                + "evicts the oldest waiting message of the lowest priority (explanations before alerts; never one of "
-                + "higher priority than the new one); reject-new rejects the new message unless lower-priority "
-                + "messages can be evicted (an alert still evicts explanations). Both are counted as outbox_dropped",
+                + "evicts the oldest waiting message of the lowest priority (explanations and maintenance estimates "
+                + "before alerts; never one of higher priority than the new one); reject-new rejects the new message "
+                + "unless lower-priority messages can be evicted (an alert still evicts explanations and estimates). "
+                + "Both are counted as outbox_dropped",
                 options = {@Option(label = "drop-oldest", value = "drop-oldest"),
                         @Option(label = "reject-new", value = "reject-new")})
         String outbox_overflow() default "drop-oldest";
@@ -169,6 +176,12 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
 
     static final int PRIORITY_ALERT = 1;
     static final int PRIORITY_EXPLANATION = 0;
+    /**
+     * Maintenance estimates share the lowest priority with explanations: on overflow they go, oldest first, before
+     * any alert (each estimate is superseded by the asset's next one, so an old one costs little to lose), and they
+     * never evict an alert. Priorities are stored in the outbox records, so the existing values must not change.
+     */
+    static final int PRIORITY_MAINTENANCE = 0;
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttUplink.class);
     private static final long DRAIN_MS = 2000;
@@ -470,6 +483,20 @@ public final class MqttUplink implements AlertSink, ExplanationSink {
         }
         store(PRIORITY_EXPLANATION, "gateway/" + gatewayId + "/explanations/" + topicLevel(explanation.assetId()),
                 json, "explanation of alert " + explanation.alertId());
+    }
+
+    @Override
+    public void onMaintenance(MaintenanceEstimate estimate) {
+        byte[] json;
+        try {
+            json = MessageJson.maintenance(estimate);
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+            logError("cannot encode the maintenance estimate of " + estimate.assetId(), e);
+            return;
+        }
+        store(PRIORITY_MAINTENANCE, "gateway/" + gatewayId + "/maintenance/" + topicLevel(estimate.assetId()), json,
+                "maintenance estimate of " + estimate.assetId());
     }
 
     /** Appends to the outbox; returns once it is stored as the fsync policy says. */

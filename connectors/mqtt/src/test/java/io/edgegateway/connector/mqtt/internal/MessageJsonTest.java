@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.edgegateway.api.Alert;
 import io.edgegateway.api.Explanation;
+import io.edgegateway.api.MaintenanceEstimate;
 import io.edgegateway.api.MetricsSnapshot;
 import io.edgegateway.api.Severity;
 
@@ -60,6 +61,23 @@ class MessageJsonTest {
                 Double.NaN, OBSERVED);
         assertThat(Json.object(MessageJson.explanation(t, "g"))).containsEntry("latencyMs", null)
                 .containsEntry("urgency", "INFO").containsEntry("modelId", "");
+    }
+
+    @Test
+    void maintenanceSchemaIsTheOneTheRulEstimatorAlwaysPublished() {
+        MaintenanceEstimate e = new MaintenanceEstimate("engine-\"5\"", 87.12345678, 0.69698765, "rul-cmapss-fd001",
+                "1.0.0", 30, 12, Instant.parse("2024-05-01T12:00:00.420Z"), 0.51249);
+        Map<String, Object> m = Json.object(MessageJson.maintenance(e));
+        assertThat(m.keySet()).containsExactly("assetId", "rulCycles", "healthIndex", "modelId", "modelVersion",
+                "windowLength", "samplesInWindow", "time", "latencyMs");
+        assertThat(m).contains(entry("assetId", "engine-\"5\""), entry("rulCycles", 87.123),
+                entry("healthIndex", 0.697), entry("modelId", "rul-cmapss-fd001"), entry("modelVersion", "1.0.0"),
+                entry("windowLength", 30L), entry("samplesInWindow", 12L), entry("time", "2024-05-01T12:00:00.420Z"),
+                entry("latencyMs", 0.512));
+        MaintenanceEstimate n = new MaintenanceEstimate("a", Double.NaN, Double.NaN, null, null, 30, 1, OBSERVED,
+                Double.POSITIVE_INFINITY);
+        assertThat(Json.object(MessageJson.maintenance(n))).containsEntry("rulCycles", null)
+                .containsEntry("healthIndex", null).containsEntry("latencyMs", null).containsEntry("modelId", "");
     }
 
     @Test
