@@ -147,18 +147,28 @@ public final class DemoCommand implements Callable<Integer> {
                 log.printf(Locale.ROOT, "  fault scheduled: %s/%s %s at %.0f s%n", fault.asset(), fault.signal(),
                         fault.type().name().toLowerCase(Locale.ROOT), fault.startSeconds());
             }
-            log.println(json ? "Alerts follow on stdout, one JSON object per line (maintenance lines on stderr)."
-                    : "Alerts and maintenance estimates:");
+            log.println(json ? "Alerts follow on stdout, one JSON object per line (explanation and maintenance lines "
+                    + "on stderr)." : "Alerts, their explanations (local language model) and maintenance estimates:");
 
             String alertPrefix = "gateway/" + gatewayId + "/alerts/";
             String maintenancePrefix = "gateway/" + gatewayId + "/maintenance/";
+            String explanationPrefix = "gateway/" + gatewayId + "/explanations/";
+            List<JsonNode> explanations = new ArrayList<>();
             long end = durationSeconds > 0 ? System.nanoTime() + (long) (durationSeconds * 1e9) : Long.MAX_VALUE;
             List<JsonNode> alerts = new ArrayList<>();
             Map<String, List<JsonNode>> estimates = new TreeMap<>();
             while (System.nanoTime() < end && gateway.isAlive()) {
                 MqttRecorder.Received r = recorder.next(x -> x.topic().startsWith(alertPrefix)
-                        || x.topic().startsWith(maintenancePrefix), 250);
+                        || x.topic().startsWith(maintenancePrefix) || x.topic().startsWith(explanationPrefix), 250);
                 if (r == null) {
+                    continue;
+                }
+                if (r.topic().startsWith(explanationPrefix)) {
+                    JsonNode e = r.json();
+                    explanations.add(e);
+                    PrintStream to = json ? log : out;
+                    to.println(explanationLine(e));
+                    to.flush();
                     continue;
                 }
                 if (r.topic().startsWith(maintenancePrefix)) {
@@ -184,6 +194,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             summary(log, alerts, scheduled, simStart);
             maintenanceSummary(log, estimates);
+            explanationSummary(log, explanations);
             log.printf(Locale.ROOT, "Gateway memory after %.0f s: RSS %.1f MiB, heap used %.1f MiB%n",
                     Duration.between(simStart, Instant.now()).toMillis() / 1000.0, gateway.rssBytes() / 1048576.0,
                     HeapInfo.usedBytes(gateway.pid()) / 1048576.0);
@@ -233,6 +244,29 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--engines " + String.join(",", ids) + ": unit numbers or 'none'");
         }
+    }
+
+    /** e.g. {@code   explained (llm explainer-maint 1.0.0, 64 ms) bearing wear: The bearing temperature of ...}. */
+    static String explanationLine(JsonNode e) {
+        String by = e.path("source").asText() + (e.path("modelId").asText().isEmpty() ? ""
+                : " " + e.path("modelId").asText() + " " + e.path("modelVersion").asText());
+        return String.format(Locale.ROOT, "              explained (%s, %.0f ms) %s [%s, %s]: %s", by,
+                e.path("latencyMs").asDouble(), e.path("assetId").asText(), e.path("probableCause").asText(),
+                e.path("urgency").asText(), e.path("text").asText());
+    }
+
+    private static void explanationSummary(PrintStream log, List<JsonNode> explanations) {
+        if (explanations.isEmpty()) {
+            return;
+        }
+        Map<String, List<Double>> latency = new TreeMap<>();
+        explanations.forEach(e -> latency.computeIfAbsent(e.path("source").asText(), k -> new ArrayList<>())
+                .add(e.path("latencyMs").asDouble()));
+        latency.forEach((source, ms) -> {
+            ms.sort(null);
+            log.printf(Locale.ROOT, "Explanations by %s: %d, latency from alert p50 %.0f ms, max %.0f ms%n", source,
+                    ms.size(), ms.get(ms.size() / 2), ms.get(ms.size() - 1));
+        });
     }
 
     /** e.g. {@code 12:00:04.120  maintenance engine-91: RUL 87 cycles (health 0.70)}. */

@@ -33,6 +33,7 @@ import io.edgegateway.api.Explanation;
 import io.edgegateway.api.SignalDetector;
 import io.edgegateway.api.SignalKey;
 import io.edgegateway.llm.internal.ModelTracker;
+import io.edgegateway.llm.internal.RulEstimates;
 import io.edgegateway.llm.internal.explain.knowledge.ContextBuilder;
 import io.edgegateway.llm.internal.explain.knowledge.ExplainContext;
 import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
@@ -101,16 +102,13 @@ public class LlmExplainer implements Explainer, Detector {
     private final Map<String, String> assetTypes = new LinkedHashMap<>();
     private final String modelId;
     private final ScheduledExecutorService reporter;
-    private volatile RulSource rul = asset -> OptionalDouble.empty();
-
-    /** The latest remaining-useful-life estimate of an asset, when the RUL estimator has one. */
-    public interface RulSource {
-        OptionalDouble latest(String assetId);
-    }
+    private final RulEstimates rul;
 
     @Activate
-    public LlmExplainer(@Reference ModelTracker models, BundleContext ctx, Config config) throws IOException {
+    public LlmExplainer(@Reference ModelTracker models, @Reference RulEstimates rul, BundleContext ctx,
+                        Config config) throws IOException {
         this.models = models;
+        this.rul = rul;
         this.modelId = config.model_id();
         assetTypes.putAll(pairs("asset.types", config.asset_types()));
         Map<String, String> signalNames = pairs("signal.names", config.signal_names());
@@ -148,8 +146,11 @@ public class LlmExplainer implements Explainer, Detector {
 
     @Override
     public CompletionStage<Explanation> explain(Alert alert, AssetContext assetContext) {
-        ExplainContext c = context.build(alert, ContextBuilder.assetTypeOf(alert.assetId(), assetTypes),
-                rul.latest(alert.assetId()));
+        // the latest remaining-useful-life estimate, when this asset has one (RulEstimator), so the explanation can
+        // say how much life is likely left
+        OptionalDouble rulCycles = rul.latest(alert.assetId())
+                .map(e -> OptionalDouble.of(e.rulCycles())).orElse(OptionalDouble.empty());
+        ExplainContext c = context.build(alert, ContextBuilder.assetTypeOf(alert.assetId(), assetTypes), rulCycles);
         return core.explain(alert, c).thenApply(ExplainerCore.Result::explanation);
     }
 
