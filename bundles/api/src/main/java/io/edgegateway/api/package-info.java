@@ -9,7 +9,8 @@
  * arriving and leaving: {@link io.edgegateway.api.TelemetrySource}, {@link io.edgegateway.api.Detector},
  * {@link io.edgegateway.api.AlertSink}, {@link io.edgegateway.api.Explainer},
  * {@link io.edgegateway.api.ExplanationSink}; {@link io.edgegateway.api.MaintenanceSink} (since 1.1), which the
- * remaining-useful-life estimator delivers to.
+ * remaining-useful-life estimator delivers to; {@link io.edgegateway.api.HealthReporter} (since 1.1), whose
+ * {@link io.edgegateway.api.HealthReport}s the MQTT uplink publishes in its metrics and status messages.
  *
  * <p>Provided by the core (consumers only call them): {@link io.edgegateway.api.TelemetryIngest},
  * {@link io.edgegateway.api.PipelineMetrics}.

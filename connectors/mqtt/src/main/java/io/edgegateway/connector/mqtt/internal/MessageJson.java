@@ -2,9 +2,14 @@ package io.edgegateway.connector.mqtt.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -13,8 +18,10 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import io.edgegateway.api.Alert;
 import io.edgegateway.api.Explanation;
+import io.edgegateway.api.HealthReport;
 import io.edgegateway.api.MaintenanceEstimate;
 import io.edgegateway.api.MetricsSnapshot;
+import io.edgegateway.api.SourceHealth;
 
 /**
  * The JSON the gateway publishes (UTF-8, one object per MQTT message). Pure and thread-safe. Keys are camelCase
@@ -90,8 +97,22 @@ import io.edgegateway.api.MetricsSnapshot;
  * </ul>
  *
  * <h2>Status</h2>
- * Topic {@code gateway/<gatewayId>/status}, QoS 1, retained. {@code {"gatewayId":"line-1","state":"online",
- * "since":"2024-05-01T12:00:00Z","version":"0.1.0.SNAPSHOT"}} after each connect;
+ * Topic {@code gateway/<gatewayId>/status}, QoS 1, retained. After each connect, and again whenever the health
+ * summary changes (checked every {@code metrics.interval.s}, or every 10 s when metrics are off; published only on
+ * a change):
+ * <pre>{@code
+ * {"gatewayId":"line-1","state":"online","since":"2024-05-01T12:00:00Z","version":"0.1.0.SNAPSHOT",
+ *  "health":"degraded","problems":["source opcua:plant disconnected",
+ *  "llm-runtime: model rul-cmapss-fd001 1.1.0 rejected: sha256 mismatch; 1.0.0 stays"]}
+ * }</pre>
+ * <ul>
+ * <li>{@code since} (ISO-8601 UTC): when this connection to the broker was made (unchanged by health updates).</li>
+ * <li>{@code version} (text): the MQTT connector bundle's version.</li>
+ * <li>{@code health} (text, since API 1.1): {@code ok}, or {@code degraded} when {@code problems} is not empty.</li>
+ * <li>{@code problems} (list of text, since API 1.1): one short line (at most 200 characters) per telemetry source
+ * that is not connected ({@code source <sourceId> disconnected}) and per health reporter that is not ok
+ * ({@code <name>: <detail>}); empty when healthy. The details are in the metrics message.</li>
+ * </ul>
  * {@code {"gatewayId":"line-1","state":"offline","reason":"stopped"}} on a clean stop; the broker publishes
  * {@code {"gatewayId":"line-1","state":"offline","reason":"connection lost"}} (the Last Will) when the gateway
  * vanishes.
@@ -106,6 +127,17 @@ import io.edgegateway.api.MetricsSnapshot;
  * {@code outbox_delivered} (acknowledged by the broker, then removed), {@code outbox_expired} (older than
  * {@code outbox.max.age.s}), {@code outbox_dropped} (evicted or rejected by the overflow policy),
  * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start).
+ * Then, always present (empty objects when there is nothing to report):
+ * <ul>
+ * <li>{@code sources} (object): each telemetry source by its id, {@code {"connected":true,"detail":"connected to
+ * ...","last_message":"2024-05-01T12:00:00.120Z","messages":1234}} ({@code last_message} null before the first
+ * message; {@code messages} since the source started). The OPC UA source's detail names the security, the
+ * identity and its subscription (id, monitored items, refused items, re-creations, notifications lost).</li>
+ * <li>{@code health} (object): each health reporter by its name,
+ * {@code {"ok":false,"detail":"model ... rejected: ...","counters":{"models_loaded":2,"models_rejected":1}}}
+ * (counters: integers or decimals, null when not finite). A reporter whose {@code health()} fails shows
+ * {@code ok} false and the failure as detail.</li>
+ * </ul>
  *
  * <h2>Delivery</h2>
  * Alerts, explanations and maintenance estimates are delivered at least once, also across broker outages and gateway restarts (they wait
@@ -188,12 +220,23 @@ final class MessageJson {
         return Double.isFinite(v) && Math.abs(v) < 1e12 ? Math.round(v * scale) / scale : v;
     }
 
+    /** The online status, healthy (the 1.0 keys and {@code "health":"ok","problems":[]}). */
     static byte[] online(String gatewayId, Instant since, String version) {
+        return online(gatewayId, since, version, GatewayHealth.Summary.OK);
+    }
+
+    static byte[] online(String gatewayId, Instant since, String version, GatewayHealth.Summary health) {
         return write(g -> {
             g.writeStringField("gatewayId", gatewayId);
             g.writeStringField("state", "online");
             time(g, "since", since);
             g.writeStringField("version", version);
+            g.writeStringField("health", health.health());
+            g.writeArrayFieldStart("problems");
+            for (String p : health.problems()) {
+                g.writeString(p);
+            }
+            g.writeEndArray();
         });
     }
 
@@ -209,6 +252,15 @@ final class MessageJson {
      * @param snapshot the pipeline's counters; null when the pipeline's metrics service is not available
      */
     static byte[] metrics(String gatewayId, Instant now, MetricsSnapshot snapshot, UplinkCounters uplink) {
+        return metrics(gatewayId, now, snapshot, uplink, GatewayHealth.NONE);
+    }
+
+    /**
+     * @param snapshot the pipeline's counters; null when the pipeline's metrics service is not available
+     * @param health   the sources' and health reporters' state
+     */
+    static byte[] metrics(String gatewayId, Instant now, MetricsSnapshot snapshot, UplinkCounters uplink,
+                          GatewayHealth health) {
         return write(g -> {
             g.writeStringField("gatewayId", gatewayId);
             time(g, "time", snapshot == null ? now : snapshot.time());
@@ -242,7 +294,47 @@ final class MessageJson {
             g.writeNumberField("outbox_pending", uplink.queueDepth());
             g.writeNumberField("outbox_bytes", uplink.outboxBytes());
             g.writeNumberField("outbox_recovered", uplink.outboxRecovered());
+            g.writeObjectFieldStart("sources");
+            for (Map.Entry<String, SourceHealth> e : health.sources().entrySet()) {
+                SourceHealth h = e.getValue();
+                g.writeObjectFieldStart(e.getKey());
+                g.writeBooleanField("connected", h.connected());
+                g.writeStringField("detail", h.detail() == null ? "" : h.detail());
+                time(g, "last_message", h.lastMessage());
+                g.writeNumberField("messages", h.messages());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("health");
+            for (Map.Entry<String, HealthReport> e : health.reporters().entrySet()) {
+                HealthReport r = e.getValue();
+                g.writeObjectFieldStart(e.getKey());
+                g.writeBooleanField("ok", r.ok());
+                g.writeStringField("detail", r.detail());
+                g.writeObjectFieldStart("counters");
+                for (Map.Entry<String, Number> c : new TreeMap<>(r.counters()).entrySet()) {
+                    counter(g, c.getKey(), c.getValue());
+                }
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndObject();
         });
+    }
+
+    /** Integral numbers as integers, others as decimals (null when not finite). */
+    private static void counter(JsonGenerator g, String name, Number n) throws IOException {
+        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte
+                || n instanceof AtomicLong || n instanceof AtomicInteger || n instanceof LongAdder) {
+            g.writeNumberField(name, n.longValue());
+        } else if (n instanceof BigInteger b) {
+            g.writeFieldName(name);
+            g.writeNumber(b);
+        } else if (n instanceof BigDecimal d) {
+            g.writeNumberField(name, d);
+        } else {
+            number(g, name, n.doubleValue());
+        }
     }
 
     private interface Body {

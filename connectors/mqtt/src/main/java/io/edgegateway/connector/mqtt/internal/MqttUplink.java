@@ -3,7 +3,12 @@ package io.edgegateway.connector.mqtt.internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,7 +20,9 @@ import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.CollectionType;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
@@ -35,10 +42,14 @@ import io.edgegateway.api.Alert;
 import io.edgegateway.api.AlertSink;
 import io.edgegateway.api.Explanation;
 import io.edgegateway.api.ExplanationSink;
+import io.edgegateway.api.HealthReport;
+import io.edgegateway.api.HealthReporter;
 import io.edgegateway.api.MaintenanceEstimate;
 import io.edgegateway.api.MaintenanceSink;
 import io.edgegateway.api.MetricsSnapshot;
 import io.edgegateway.api.PipelineMetrics;
+import io.edgegateway.api.SourceHealth;
+import io.edgegateway.api.TelemetrySource;
 import io.edgegateway.connector.mqtt.internal.outbox.Outbox;
 
 /**
@@ -64,6 +75,12 @@ import io.edgegateway.connector.mqtt.internal.outbox.Outbox;
  * makes it go back to that message: delivery is at least once. Paho's callback thread acknowledges messages in the
  * outbox (a small append to its ack log). The {@code mqtt-uplink-reconnect} thread connects, reconnects and takes
  * metrics.
+ *
+ * <p>Health: every {@link TelemetrySource} and every {@link HealthReporter} service is tracked (whiteboard). On each
+ * metrics tick (or every {@value #HEALTH_CHECK_S} s when metrics are off) their health is read once: it goes into the
+ * metrics message ({@code sources}, {@code health}), and when the summary (ok or degraded, and the problems) differs
+ * from the one in the retained status, the status is published again with the new summary (and logged). A new
+ * connection publishes the current summary.
  */
 @Component(configurationPid = MqttUplink.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {AlertSink.class, ExplanationSink.class, MaintenanceSink.class}, immediate = true)
@@ -188,12 +205,28 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
     private static final long EXPIRE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final String OUTBOX_DIR = "data/outbox";
     private static final long DISCONNECT_TIMEOUT_MS = 2000;
+    /** The DS property {@code ComponentConstants.COMPONENT_NAME} (that API is not on our compile path). */
+    private static final String COMPONENT_NAME = "component.name";
+    /** How often the health summary is checked when metrics are off. */
+    static final int HEALTH_CHECK_S = 10;
     /** Paho's own in-flight window is ours plus room for status and metrics. */
     private static final int PAHO_EXTRA_INFLIGHT = 8;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PipelineMetrics pipelineMetrics;
+
+    /** Every telemetry source, with its service properties (SCR replaces the list on each change). */
+    @Reference(service = TelemetrySource.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            collectionType = CollectionType.TUPLE)
+    private volatile List<Map.Entry<Map<String, Object>, TelemetrySource>> sources = List.of();
+
+    /** Every health reporter, with its service properties. */
+    @Reference(service = HealthReporter.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            collectionType = CollectionType.TUPLE)
+    private volatile List<Map.Entry<Map<String, Object>, HealthReporter>> reporters = List.of();
 
     private String gatewayId;
     private String statusTopic;
@@ -203,6 +236,12 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
     private long drainIntervalNanos;
     private volatile Outbox outbox;
     private final AtomicReference<Outgoing> status = new AtomicReference<>();
+    /** Guards {@link #since} and {@link #statusSummary}. */
+    private final Object statusLock = new Object();
+    /** When the current connection was made; null before the first. */
+    private Instant since;
+    /** The health summary of the latest online status handed to the publisher. */
+    private GatewayHealth.Summary statusSummary;
     private final AtomicReference<Outgoing> metrics = new AtomicReference<>();
     private volatile Semaphore inflight;
     /** Where the publisher must start again (the smallest failed seq; 0 after a connect); MAX_VALUE: nowhere. */
@@ -378,8 +417,11 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
         publisher.setDaemon(true);
         publisher.start();
         if (s.metricsIntervalS() > 0) {
-            connection.scheduler().scheduleAtFixedRate(this::takeMetrics, s.metricsIntervalS(),
+            connection.scheduler().scheduleAtFixedRate(() -> tick(true), s.metricsIntervalS(),
                     s.metricsIntervalS(), TimeUnit.SECONDS);
+        } else {
+            connection.scheduler().scheduleAtFixedRate(() -> tick(false), HEALTH_CHECK_S, HEALTH_CHECK_S,
+                    TimeUnit.SECONDS);
         }
         LOG.info("MQTT uplink: publishing for gateway '{}' to {} as client '{}' (alert qos {}, outbox {} messages / "
                 + "{} bytes / {} s, fsync {}, overflow {}, drain {} msgs/s, metrics every {} s)", gatewayId,
@@ -539,28 +581,141 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
                 c.recovered(), c.stored(), c.delivered(), c.expired(), c.dropped(), c.bytes());
     }
 
-    /** On the scheduler thread: snapshot the counters; the publisher sends the latest one. */
-    private void takeMetrics() {
+    /**
+     * On the scheduler thread: reads the health once; with {@code withMetrics} snapshots the counters (the publisher
+     * sends the latest one); re-publishes the status when the health summary changed.
+     */
+    private void tick(boolean withMetrics) {
         try {
             if (!isConnected()) {
-                return; // stale metrics are worthless; do not queue them
+                return; // stale metrics are worthless; do not queue them; the next connect publishes the status
             }
-            PipelineMetrics pm = pipelineMetrics;
-            MetricsSnapshot snapshot = pm == null ? null : pm.snapshot();
-            byte[] json = MessageJson.metrics(gatewayId, Instant.now(), snapshot, counters());
-            metrics.set(new Outgoing("gateway/" + gatewayId + "/metrics", json, 0, false, "metrics"));
+            GatewayHealth health = health();
+            if (withMetrics) {
+                PipelineMetrics pm = pipelineMetrics;
+                MetricsSnapshot snapshot = pm == null ? null : pm.snapshot();
+                byte[] json = MessageJson.metrics(gatewayId, Instant.now(), snapshot, counters(), health);
+                metrics.set(new Outgoing("gateway/" + gatewayId + "/metrics", json, 0, false, "metrics"));
+            }
+            updateStatus(health.summary());
             wake();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             logError("cannot take metrics", e); // never let it escape: that would cancel the schedule
         }
+    }
+
+    /** Publishes the online status again when {@code summary} differs from the one it carries. */
+    private void updateStatus(GatewayHealth.Summary summary) {
+        synchronized (statusLock) {
+            GatewayHealth.Summary before = statusSummary;
+            if (since == null || summary.equals(before)) {
+                return;
+            }
+            if (summary.ok()) {
+                LOG.info("MQTT uplink: gateway health ok again (was: {})", before == null ? "" : before.problems());
+            } else {
+                LOG.warn("MQTT uplink: gateway health degraded: {}", summary.problems());
+            }
+            queueStatus(summary);
+        }
+    }
+
+    /** Hands the online status with {@code summary} to the publisher (a newer one replaces one not yet sent). */
+    private void queueStatus(GatewayHealth.Summary summary) {
+        synchronized (statusLock) {
+            statusSummary = summary;
+            status.set(new Outgoing(statusTopic, MessageJson.online(gatewayId, since, version, summary), 1, true,
+                    "online status"));
+        }
+    }
+
+    /** The health of every source and reporter bound now. */
+    private GatewayHealth health() {
+        return health(sources, reporters);
+    }
+
+    /**
+     * The health of these sources and reporters (service properties and service), read once each; a service that
+     * fails to answer (throws, returns null) is reported as disconnected / not ok with the reason as detail.
+     */
+    static GatewayHealth health(List<Map.Entry<Map<String, Object>, TelemetrySource>> sources,
+                                List<Map.Entry<Map<String, Object>, HealthReporter>> reporters) {
+        TreeMap<String, SourceHealth> sourceHealth = new TreeMap<>();
+        for (Map.Entry<Map<String, Object>, TelemetrySource> e : byServiceId(sources)) {
+            Map<String, Object> props = e.getKey();
+            TelemetrySource source = e.getValue();
+            String id;
+            try {
+                id = source.sourceId();
+            } catch (RuntimeException | LinkageError x) {
+                id = null;
+            }
+            if (id == null || id.isBlank()) {
+                id = name(props, TelemetrySource.SOURCE_ID);
+            }
+            SourceHealth h;
+            try {
+                h = source.health();
+                if (h == null) {
+                    h = new SourceHealth(false, "health() returned null", null, 0);
+                }
+            } catch (RuntimeException | LinkageError x) {
+                h = new SourceHealth(false, "health() failed: " + x, null, 0);
+            }
+            sourceHealth.put(GatewayHealth.unique(sourceHealth, id), h);
+        }
+        TreeMap<String, HealthReport> reports = new TreeMap<>();
+        for (Map.Entry<Map<String, Object>, HealthReporter> e : byServiceId(reporters)) {
+            HealthReport r;
+            try {
+                r = e.getValue().health();
+                if (r == null) {
+                    r = HealthReport.failed("health() returned null");
+                }
+            } catch (RuntimeException | LinkageError x) {
+                r = HealthReport.failed("health() failed: " + x);
+            }
+            String name = name(e.getKey(), HealthReporter.NAME);
+            reports.put(GatewayHealth.unique(reports, name), r);
+        }
+        return new GatewayHealth(sourceHealth, reports);
+    }
+
+    /** Oldest service first, so that a name two services share is resolved the same way every time. */
+    private static <S> List<Map.Entry<Map<String, Object>, S>> byServiceId(
+            List<Map.Entry<Map<String, Object>, S>> services) {
+        List<Map.Entry<Map<String, Object>, S>> sorted = new ArrayList<>(services);
+        sorted.sort(Comparator.comparingLong(e -> e.getKey().get(Constants.SERVICE_ID) instanceof Number n
+                ? n.longValue() : Long.MAX_VALUE));
+        return sorted;
+    }
+
+    /** The service's name property; else its component name; else {@code service.<id>}. */
+    private static String name(Map<String, Object> props, String key) {
+        for (String k : new String[] {key, COMPONENT_NAME}) {
+            Object v = props.get(k);
+            if (v != null && !v.toString().isBlank()) {
+                return v.toString().strip();
+            }
+        }
+        return "service." + props.get(Constants.SERVICE_ID);
     }
 
     /** Connection events, on Paho's callback thread. */
     private final class Handler implements MqttConnection.Handler {
         @Override
         public void connected(boolean first) {
-            status.set(new Outgoing(statusTopic, MessageJson.online(gatewayId, Instant.now(), version), 1, true,
-                    "online status"));
+            GatewayHealth.Summary summary;
+            try {
+                summary = health().summary();
+            } catch (RuntimeException | LinkageError e) {
+                logError("cannot read the health", e);
+                summary = GatewayHealth.Summary.OK;
+            }
+            synchronized (statusLock) {
+                since = Instant.now();
+                queueStatus(summary);
+            }
             // a fresh window (publishes of the old connection fail back to their own), from the oldest message on,
             // paced until the backlog is gone
             inflight = new Semaphore(maxInflight);

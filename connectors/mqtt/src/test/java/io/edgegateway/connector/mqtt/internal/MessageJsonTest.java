@@ -3,16 +3,23 @@ package io.edgegateway.connector.mqtt.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import java.math.BigInteger;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
 import io.edgegateway.api.Alert;
 import io.edgegateway.api.Explanation;
+import io.edgegateway.api.HealthReport;
 import io.edgegateway.api.MaintenanceEstimate;
 import io.edgegateway.api.MetricsSnapshot;
 import io.edgegateway.api.Severity;
+import io.edgegateway.api.SourceHealth;
 
 class MessageJsonTest {
 
@@ -84,7 +91,13 @@ class MessageJsonTest {
     void status() {
         assertThat(Json.object(MessageJson.online("g", OBSERVED, "0.1.0.SNAPSHOT"))).containsExactly(
                 entry("gatewayId", "g"), entry("state", "online"), entry("since", "2024-05-01T12:00:00Z"),
-                entry("version", "0.1.0.SNAPSHOT"));
+                entry("version", "0.1.0.SNAPSHOT"), entry("health", "ok"), entry("problems", List.of()));
+        GatewayHealth.Summary degraded = new GatewayHealth.Summary(false,
+                List.of("source opcua:plant disconnected", "llm-runtime: model \"x\" rejected"));
+        assertThat(Json.object(MessageJson.online("g", OBSERVED, "1", degraded))).containsExactly(
+                entry("gatewayId", "g"), entry("state", "online"), entry("since", "2024-05-01T12:00:00Z"),
+                entry("version", "1"), entry("health", "degraded"),
+                entry("problems", List.of("source opcua:plant disconnected", "llm-runtime: model \"x\" rejected")));
         assertThat(Json.object(MessageJson.offline("g", "stopped"))).containsExactly(entry("gatewayId", "g"),
                 entry("state", "offline"), entry("reason", "stopped"));
     }
@@ -99,7 +112,7 @@ class MessageJsonTest {
                 "alerts", "explanations", "queue_depth", "queue_capacity", "latency_p50_us", "latency_p99_us",
                 "latency_max_us", "signals", "explanations_pending", "explanations_shed", "uplink_published",
                 "uplink_dropped", "uplink_queue_depth", "outbox_stored", "outbox_delivered", "outbox_expired", "outbox_dropped", "outbox_pending",
-                "outbox_bytes", "outbox_recovered");
+                "outbox_bytes", "outbox_recovered", "sources", "health");
         assertThat(m).contains(entry("time", "2024-05-01T12:00:00Z"), entry("received", 100L),
                 entry("accepted", 90L), entry("evaluated", 89L),
                 entry("rejected", Map.of("malformed_payload", 7L, "queue_full", 3L)), entry("alerts", 2L),
@@ -118,6 +131,53 @@ class MessageJsonTest {
                 new MessageJson.UplinkCounters(0, 0, 2)));
         assertThat(m).containsOnlyKeys("gatewayId", "time", "uplink_published", "uplink_dropped",
                 "uplink_queue_depth", "outbox_stored", "outbox_delivered", "outbox_expired", "outbox_dropped",
-                "outbox_pending", "outbox_bytes", "outbox_recovered").containsEntry("time", "2024-05-01T12:00:00.004Z");
+                "outbox_pending", "outbox_bytes", "outbox_recovered", "sources", "health")
+                .containsEntry("time", "2024-05-01T12:00:00.004Z").containsEntry("sources", Map.of())
+                .containsEntry("health", Map.of());
+    }
+
+    @Test
+    void metricsCarrySourcesAndHealthReports() {
+        Map<String, HealthReport> reports = new LinkedHashMap<>();
+        Map<String, Number> counters = new LinkedHashMap<>();
+        counters.put("models_rejected", 1);
+        counters.put("load_ms", 412.5);
+        counters.put("big", BigInteger.valueOf(42));
+        counters.put("adder", new AtomicLong(7));
+        counters.put("nan", Double.NaN);
+        reports.put("llm-runtime", new HealthReport(false, "model x 2.0.0 rejected: sha256 mismatch", counters));
+        reports.put("explainer", HealthReport.ok(null));
+        Map<String, SourceHealth> sources = new LinkedHashMap<>();
+        sources.put("opcua:plant", new SourceHealth(true, "connected to opc.tcp://h:4840 (security None, identity "
+                + "anonymous); subscription 7: 30 monitored items", DETECTED, 1234));
+        sources.put("mqtt:plant", new SourceHealth(false, "reconnecting", null, 0));
+        GatewayHealth h = new GatewayHealth(new TreeMap<>(sources), new TreeMap<>(reports));
+        Map<String, Object> m = Json.object(MessageJson.metrics("g", DETECTED, null,
+                new MessageJson.UplinkCounters(0, 0, 0), h));
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> src = (Map<String, Object>) m.get("sources");
+        assertThat(src.keySet()).containsExactly("mqtt:plant", "opcua:plant");
+        assertThat(src.get("opcua:plant")).isEqualTo(Map.of("connected", true, "detail", "connected to "
+                + "opc.tcp://h:4840 (security None, identity anonymous); subscription 7: 30 monitored items",
+                "last_message", "2024-05-01T12:00:00.004Z", "messages", 1234L));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> mqtt = (Map<String, Object>) src.get("mqtt:plant");
+        assertThat(mqtt).containsExactly(entry("connected", false), entry("detail", "reconnecting"),
+                entry("last_message", null), entry("messages", 0L));
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> health = (Map<String, Object>) m.get("health");
+        assertThat(health.keySet()).containsExactly("explainer", "llm-runtime");
+        assertThat(health.get("explainer")).isEqualTo(Map.of("ok", true, "detail", "", "counters", Map.of()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> llm = (Map<String, Object>) health.get("llm-runtime");
+        assertThat(llm).containsEntry("ok", false).containsEntry("detail", "model x 2.0.0 rejected: sha256 mismatch");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> c = (Map<String, Object>) llm.get("counters");
+        assertThat(c.keySet()).containsExactly("adder", "big", "load_ms", "models_rejected", "nan");
+        assertThat(c).containsEntry("adder", 7L).containsEntry("load_ms", 412.5).containsEntry("models_rejected", 1L)
+                .containsEntry("nan", null);
+        assertThat(c).containsEntry("big", 42L);
     }
 }
