@@ -139,6 +139,13 @@ class ExplainerIT {
             assertThat(f.gateway.awaitLog("1.0.3 REJECTED", Duration.ofSeconds(60)))
                     .as("broken rejected; log:%n%s", f.gateway.logText()).isTrue();
             assertThat(f.gateway.logText()).doesNotContain("in service: 1.0.2").doesNotContain("in service: 1.0.3");
+            // ... and reported on the retained status topic, naming the bundle and the reason
+            MqttRecorder.Received degraded = f.recorder.next(r -> r.topic().equals(f.topic("status"))
+                    && r.json().path("health").asText().equals("degraded")
+                    && r.json().path("problems").toString().contains("1.0.3 rejected"), 15_000);
+            assertThat(degraded).as("status names the rejected model bundles; log:%n%s", f.gateway.logText())
+                    .isNotNull();
+            System.out.println("Explainer IT: status while rejected bundles are in deploy/: " + degraded.payload());
             Thread.sleep(1500);
             run.set(false);
             load.join();
@@ -174,7 +181,12 @@ class ExplainerIT {
             assertThat(alertIds.size()).as("an alert every 100 ms").isGreaterThan(30);
             assertThat(unexplained).as("zero lost explanations; log:%n%s", f.gateway.logText()).isEmpty();
 
-            // removing 1.0.1 rolls back to the shipped model
+            // removing the rejected bundles clears the problem; removing 1.0.1 rolls back to the shipped model
+            Files.delete(deploy.resolve("model-explainer-1.0.2.jar"));
+            Files.delete(deploy.resolve("model-explainer-1.0.3.jar"));
+            MqttRecorder.Received ok = f.recorder.next(r -> r.topic().equals(f.topic("status"))
+                    && r.json().path("health").asText().equals("ok"), 15_000);
+            assertThat(ok).as("status ok again; log:%n%s", f.gateway.logText()).isNotNull();
             Files.delete(deploy.resolve("model-explainer-1.0.1.jar"));
             assertThat(f.gateway.awaitLog("in service now: 1.0.0", Duration.ofSeconds(30)))
                     .as("rollback; log:%n%s", f.gateway.logText()).isTrue();

@@ -20,6 +20,8 @@ import org.osgi.util.tracker.BundleTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.edgegateway.api.HealthReport;
+import io.edgegateway.api.HealthReporter;
 import io.edgegateway.llm.internal.explain.ExplainerDescriptor;
 import io.edgegateway.llm.internal.explain.ExplainerModel;
 import io.edgegateway.llm.internal.rul.DjlEngine;
@@ -41,8 +43,9 @@ import io.edgegateway.llm.internal.rul.RulPredictor;
  * with model bundles but no RUL or explainer configuration never pays for the engine. The engine lives on the launcher class
  * path and stays for the JVM's life; only models come and go.
  */
-@Component(service = ModelTracker.class, immediate = true)
-public class ModelTracker {
+@Component(service = {ModelTracker.class, HealthReporter.class}, immediate = true,
+        property = HealthReporter.NAME + "=models")
+public class ModelTracker implements HealthReporter {
 
     /** Manifest header of a model bundle: the path of its descriptor, e.g. {@code model/model.json}. */
     public static final String HEADER = "Gateway-Model";
@@ -53,6 +56,9 @@ public class ModelTracker {
     private final ModelSlots<Loaded> slots = new ModelSlots<>(); // guarded by lock
     private final java.util.concurrent.atomic.AtomicLong rejected = new java.util.concurrent.atomic.AtomicLong();
     private volatile String lastRejection = "";
+    /** Bundles whose model was rejected, with why; cleared when the bundle goes or loads fine. Not ok while any. */
+    private final java.util.Map<Long, String> rejections = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong loaded = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.Map<Long, Bundle> known = new java.util.concurrent.ConcurrentHashMap<>();
     private ExecutorService loader;
     private BundleTracker<Bundle> tracker;
@@ -199,6 +205,8 @@ public class ModelTracker {
                 p.close();
                 return;
             }
+            loaded.incrementAndGet();
+            rejections.remove(bundle.getBundleId());
             String inService = inService(p.id());
             LOG.info("Model {} {} ({}) loaded from bundle {} (load {} ms, warm-up {} ms, engine start {} ms); in service: {}{}",
                     p.id(), p.version(), p.kind(), name, p.loadMillis(), p.warmupMillis(), DjlEngine.startMillis(),
@@ -206,11 +214,41 @@ public class ModelTracker {
         } catch (IOException | RuntimeException | LinkageError e) {
             rejected.incrementAndGet();
             lastRejection = "model bundle " + name + " rejected: " + e.getMessage();
+            rejections.put(bundle.getBundleId(), lastRejection);
             LOG.error("Model bundle {} REJECTED, the model in service stays: {}", name, e.getMessage());
         }
     }
 
+    /**
+     * Health on the gateway's status topic: not ok while a model bundle that is still installed was rejected (the
+     * model in service stays; the detail says which bundle and why); the detail otherwise lists the models in
+     * service.
+     */
+    @Override
+    public HealthReport health() {
+        java.util.Map<String, Number> counters = java.util.Map.of("models_loaded", loaded.get(), "models_rejected",
+                rejected.get());
+        if (!rejections.isEmpty()) {
+            return new HealthReport(false, String.join("; ", new java.util.TreeSet<>(rejections.values()))
+                    + "; in service: " + inServiceSummary(), counters);
+        }
+        return new HealthReport(true, "in service: " + inServiceSummary(), counters);
+    }
+
+    private String inServiceSummary() {
+        lock.readLock().lock();
+        try {
+            java.util.List<String> ids = slots.all(s -> s.modelId()).stream().distinct().sorted().toList();
+            return ids.isEmpty() ? "no model" : ids.stream()
+                    .map(id -> id + " " + slots.current(id).map(s -> s.model().version()).orElse("?"))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     private void unload(Bundle bundle) {
+        rejections.remove(bundle.getBundleId());
         Optional<ModelSlots.Slot<Loaded>> removed;
         lock.writeLock().lock();
         try {

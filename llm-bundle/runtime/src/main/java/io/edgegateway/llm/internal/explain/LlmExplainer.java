@@ -30,6 +30,8 @@ import io.edgegateway.api.AssetContext;
 import io.edgegateway.api.Detector;
 import io.edgegateway.api.Explainer;
 import io.edgegateway.api.Explanation;
+import io.edgegateway.api.HealthReport;
+import io.edgegateway.api.HealthReporter;
 import io.edgegateway.api.SignalDetector;
 import io.edgegateway.api.SignalKey;
 import io.edgegateway.llm.internal.ModelTracker;
@@ -51,10 +53,11 @@ import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
  * bundle switches models between two explanations, never during one.
  */
 @Component(configurationPid = LlmExplainer.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {Explainer.class, Detector.class},
-        property = {Explainer.NAME + "=llm", Detector.NAME + "=explainer-context", "service.ranking:Integer=100"})
+        service = {Explainer.class, Detector.class, HealthReporter.class},
+        property = {Explainer.NAME + "=llm", Detector.NAME + "=explainer-context", HealthReporter.NAME + "=explainer",
+            "service.ranking:Integer=100"})
 @Designate(ocd = LlmExplainer.Config.class)
-public class LlmExplainer implements Explainer, Detector {
+public class LlmExplainer implements Explainer, Detector, HealthReporter {
 
     public static final String PID = "io.edgegateway.llm.explainer";
     /** The knowledge base inside this bundle (copied from llm-bundle/training/explainer/knowledge at build time). */
@@ -177,6 +180,22 @@ public class LlmExplainer implements Explainer, Detector {
             m.put(e.substring(0, eq).trim(), e.substring(eq + 1).trim());
         }
         return m;
+    }
+
+    /** Not ok while no model is in service (every explanation is then a template); counters for the metrics. */
+    @Override
+    public HealthReport health() {
+        Map<String, Number> counters = new LinkedHashMap<>();
+        counters.put("requested", core.requested());
+        counters.put("llm", core.byModel());
+        for (ExplainerCore.Fallback f : ExplainerCore.Fallback.values()) {
+            counters.put("template_" + f.metricName(), core.fallbacks(f));
+        }
+        counters.put("queue_depth", core.queueDepth());
+        String version = models.inService(modelId);
+        return "none".equals(version)
+                ? new HealthReport(false, "no model '" + modelId + "' in service: explanations are templates", counters)
+                : new HealthReport(true, "model " + modelId + " " + version, counters);
     }
 
     private void report() {
