@@ -105,7 +105,9 @@ import io.edgegateway.api.MetricsSnapshot;
  * outbox's exact counters since the gateway started: {@code outbox_stored} (accepted and stored),
  * {@code outbox_delivered} (acknowledged by the broker, then removed), {@code outbox_expired} (older than
  * {@code outbox.max.age.s}), {@code outbox_dropped} (evicted or rejected by the overflow policy),
- * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start).
+ * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start),
+ * {@code uplink_connect_failures} (failed connect attempts of the uplink since it started) and
+ * {@code uplink_tls_failures} (those that failed on TLS: a file, the broker's or the client's certificate).
  *
  * <h2>Delivery</h2>
  * Alerts, explanations and maintenance estimates are delivered at least once, also across broker outages and gateway restarts (they wait
@@ -126,10 +128,11 @@ final class MessageJson {
      * {@code recovered + stored = delivered + expired + (dropped - rejected) + pending}.
      */
     record UplinkCounters(long published, long dropped, long queueDepth, long outboxRecovered, long outboxStored,
-                          long outboxDelivered, long outboxExpired, long outboxDropped, long outboxBytes) {
+                          long outboxDelivered, long outboxExpired, long outboxDropped, long outboxBytes,
+                          long connectFailures, long tlsFailures) {
 
         UplinkCounters(long published, long dropped, long queueDepth) {
-            this(published, dropped, queueDepth, 0, 0, 0, 0, 0, 0);
+            this(published, dropped, queueDepth, 0, 0, 0, 0, 0, 0, 0, 0);
         }
     }
 
@@ -242,6 +245,8 @@ final class MessageJson {
             g.writeNumberField("outbox_pending", uplink.queueDepth());
             g.writeNumberField("outbox_bytes", uplink.outboxBytes());
             g.writeNumberField("outbox_recovered", uplink.outboxRecovered());
+            g.writeNumberField("uplink_connect_failures", uplink.connectFailures());
+            g.writeNumberField("uplink_tls_failures", uplink.tlsFailures());
         });
     }
 
