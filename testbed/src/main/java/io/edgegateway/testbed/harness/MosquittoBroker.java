@@ -16,16 +16,33 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final boolean persistent;
+    private final TlsListener tls;
     private Process process;
 
-    private MosquittoBroker(Path dir, int port) {
-        this(dir, port, false);
+    /**
+     * A TLS listener: the broker's certificate and key, the CA file clients' certificates are checked against, and
+     * whether a client certificate is required (mutual TLS; then an MQTT client without one, or with one from
+     * another CA, cannot connect).
+     */
+    public record TlsListener(Path caFile, Path certFile, Path keyFile, boolean requireCertificate) {
     }
 
-    private MosquittoBroker(Path dir, int port, boolean persistent) {
+    private MosquittoBroker(Path dir, int port) {
+        this(dir, port, false, null);
+    }
+
+    private MosquittoBroker(Path dir, int port, boolean persistent, TlsListener tls) {
         this.dir = dir;
         this.port = port;
         this.persistent = persistent;
+        this.tls = tls;
+    }
+
+    /** Like {@link #start}, with a TLS listener only ({@link #url()} is then {@code ssl://127.0.0.1:<port>}). */
+    public static MosquittoBroker startTls(Path dir, TlsListener tls) throws IOException, InterruptedException {
+        MosquittoBroker broker = new MosquittoBroker(dir, Ports.freePort(), false, tls);
+        broker.restart();
+        return broker;
     }
 
     /**
@@ -35,7 +52,7 @@ public final class MosquittoBroker implements AutoCloseable {
      * lost: mosquitto acknowledges a QoS 1 publish before it saves it.
      */
     public static MosquittoBroker startPersistent(Path dir) throws IOException, InterruptedException {
-        MosquittoBroker broker = new MosquittoBroker(dir, Ports.freePort(), true);
+        MosquittoBroker broker = new MosquittoBroker(dir, Ports.freePort(), true, null);
         broker.restart();
         return broker;
     }
@@ -66,6 +83,10 @@ public final class MosquittoBroker implements AutoCloseable {
         Path conf = dir.resolve("mosquitto.conf");
         Files.writeString(conf, String.join("\n",
                 "listener " + port + " 127.0.0.1",
+                tls == null ? "" : "cafile " + tls.caFile().toAbsolutePath(),
+                tls == null ? "" : "certfile " + tls.certFile().toAbsolutePath(),
+                tls == null ? "" : "keyfile " + tls.keyFile().toAbsolutePath(),
+                tls == null ? "" : "require_certificate " + tls.requireCertificate(),
                 "allow_anonymous true",
                 // started as root, mosquitto drops to the 'mosquitto' user, which cannot write its log or its
                 // persistence file into the test's folder: stay the user that started it
@@ -101,7 +122,7 @@ public final class MosquittoBroker implements AutoCloseable {
     }
 
     public String url() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls == null ? "tcp" : "ssl") + "://127.0.0.1:" + port;
     }
 
     public int port() {

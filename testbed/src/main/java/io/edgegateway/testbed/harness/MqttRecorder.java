@@ -42,6 +42,12 @@ public final class MqttRecorder implements AutoCloseable {
     private final List<Received> all = new ArrayList<>();
 
     public MqttRecorder(String brokerUrl, String... filters) throws MqttException {
+        this(brokerUrl, null, filters);
+    }
+
+    /** {@code socketFactory}: e.g. TLS with a client certificate (null: Paho's default for the URL). */
+    public MqttRecorder(String brokerUrl, javax.net.SocketFactory socketFactory, String... filters)
+            throws MqttException {
         client = new MqttClient(brokerUrl, "recorder-" + System.nanoTime(), new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             @Override
@@ -61,6 +67,9 @@ public final class MqttRecorder implements AutoCloseable {
         MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(true);
         options.setMaxInflight(1000);
+        if (socketFactory != null) {
+            options.setSocketFactory(socketFactory);
+        }
         client.connect(options);
         int[] qos = new int[filters.length];
         java.util.Arrays.fill(qos, 1);

@@ -9,7 +9,7 @@ import java.util.Locale;
 /** Validation helpers for configurations; every failure names the configuration and the setting. */
 final class ConfigCheck {
 
-    /** A broker address that passed validation. */
+    /** A broker address that passed validation; {@code url} as Paho takes it (mqtts:// becomes ssl://). */
     record BrokerUrl(String url, String scheme, String host, int port) {
 
         /** {@code host:port}, the port made explicit. */
@@ -34,10 +34,10 @@ final class ConfigCheck {
 
     BrokerUrl brokerUrl(String key, String value) {
         if (value == null || value.isBlank()) {
-            throw missing(key, "expected tcp://host:port or ssl://host:port");
+            throw missing(key, "expected tcp://host:port, ssl://host:port or mqtts://host:port");
         }
         String v = value.strip();
-        String why = "is not a valid MQTT URL (expected tcp://host:port or ssl://host:port)";
+        String why = "is not a valid MQTT URL (expected tcp://host:port, ssl://host:port or mqtts://host:port)";
         URI uri;
         try {
             uri = new URI(v);
@@ -45,6 +45,11 @@ final class ConfigCheck {
             throw invalid(key, value, why);
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if ("mqtts".equals(scheme) || "tls".equals(scheme)) {
+            scheme = "ssl"; // the same thing; Paho knows it as ssl://
+        } else if ("mqtt".equals(scheme)) {
+            scheme = "tcp";
+        }
         if (!"tcp".equals(scheme) && !"ssl".equals(scheme)) {
             throw invalid(key, value, why);
         }

@@ -126,7 +126,9 @@ import io.edgegateway.api.SourceHealth;
  * outbox's exact counters since the gateway started: {@code outbox_stored} (accepted and stored),
  * {@code outbox_delivered} (acknowledged by the broker, then removed), {@code outbox_expired} (older than
  * {@code outbox.max.age.s}), {@code outbox_dropped} (evicted or rejected by the overflow policy),
- * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start).
+ * {@code outbox_pending} and {@code outbox_bytes} (waiting now), {@code outbox_recovered} (found waiting at start),
+ * {@code uplink_connect_failures} (failed connect attempts of the uplink since it started) and
+ * {@code uplink_tls_failures} (those that failed on TLS: a file, the broker's or the client's certificate).
  * Then, always present (empty objects when there is nothing to report):
  * <ul>
  * <li>{@code sources} (object): each telemetry source by its id, {@code {"connected":true,"detail":"connected to
@@ -158,10 +160,11 @@ final class MessageJson {
      * {@code recovered + stored = delivered + expired + (dropped - rejected) + pending}.
      */
     record UplinkCounters(long published, long dropped, long queueDepth, long outboxRecovered, long outboxStored,
-                          long outboxDelivered, long outboxExpired, long outboxDropped, long outboxBytes) {
+                          long outboxDelivered, long outboxExpired, long outboxDropped, long outboxBytes,
+                          long connectFailures, long tlsFailures) {
 
         UplinkCounters(long published, long dropped, long queueDepth) {
-            this(published, dropped, queueDepth, 0, 0, 0, 0, 0, 0);
+            this(published, dropped, queueDepth, 0, 0, 0, 0, 0, 0, 0, 0);
         }
     }
 
@@ -294,6 +297,8 @@ final class MessageJson {
             g.writeNumberField("outbox_pending", uplink.queueDepth());
             g.writeNumberField("outbox_bytes", uplink.outboxBytes());
             g.writeNumberField("outbox_recovered", uplink.outboxRecovered());
+            g.writeNumberField("uplink_connect_failures", uplink.connectFailures());
+            g.writeNumberField("uplink_tls_failures", uplink.tlsFailures());
             g.writeObjectFieldStart("sources");
             for (Map.Entry<String, SourceHealth> e : health.sources().entrySet()) {
                 SourceHealth h = e.getValue();

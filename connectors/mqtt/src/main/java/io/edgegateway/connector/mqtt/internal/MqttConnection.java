@@ -1,12 +1,15 @@
 package io.edgegateway.connector.mqtt.internal;
 
+import io.edgegateway.mqtt.support.BrokerTls;
 import io.edgegateway.mqtt.support.NoDelaySocketFactory;
+import io.edgegateway.mqtt.support.TlsSetupException;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -61,6 +64,10 @@ final class MqttConnection implements MqttCallbackExtended {
     private final ScheduledExecutorService scheduler;
     private final RateLimitedLog retryLog = new RateLimitedLog(LOG_INTERVAL_MS);
     private final AtomicInteger failedAttempts = new AtomicInteger();
+    private final AtomicLong connectFailures = new AtomicLong();
+    private final AtomicLong tlsFailures = new AtomicLong();
+    private final BrokerTls tls;
+    private volatile String lastCause;
 
     private volatile boolean closed;
     private volatile boolean connected;
@@ -74,12 +81,15 @@ final class MqttConnection implements MqttCallbackExtended {
      * @param url        validated broker URL
      * @param clientId   MQTT client id
      * @param options    connect options (automatic reconnect is forced off, see the class comment)
+     * @param tls        TLS set-up for ssl:// URLs (null: the JVM's defaults); its files are read at each attempt
+     *                   that finds them changed, and a file that cannot be used fails that attempt, like a broker
+     *                   that cannot be reached
      * @param backoff    delays between attempts
      * @param threadName name of the scheduler thread
      * @param handler    the owner's callbacks
      */
-    MqttConnection(String name, String url, String clientId, MqttConnectOptions options, Backoff backoff,
-                   String threadName, Handler handler) throws MqttException {
+    MqttConnection(String name, String url, String clientId, MqttConnectOptions options, BrokerTls tls,
+                   Backoff backoff, String threadName, Handler handler) throws MqttException {
         this.name = name;
         this.url = url;
         this.options = options;
@@ -88,6 +98,10 @@ final class MqttConnection implements MqttCallbackExtended {
         options.setAutomaticReconnect(false);
         if (url.startsWith("tcp://") && options.getSocketFactory() == null) {
             options.setSocketFactory(new NoDelaySocketFactory()); // see there: Nagle cost 20-30 ms per alert
+        }
+        this.tls = url.startsWith("ssl://") && tls == null ? new BrokerTls(null, null, null, true) : tls;
+        if (this.tls != null) {
+            options.setHttpsHostnameVerificationEnabled(this.tls.hostnameVerification());
         }
         this.client = new MqttAsyncClient(url, clientId, new MemoryPersistence());
         this.client.setCallback(this);
@@ -130,9 +144,27 @@ final class MqttConnection implements MqttCallbackExtended {
         return url;
     }
 
+    /** Failed connect attempts since the start, all causes. */
+    long connectFailures() {
+        return connectFailures.get();
+    }
+
+    /** Failed connect attempts whose cause was TLS: a file, the broker's or the client's certificate. */
+    long tlsFailures() {
+        return tlsFailures.get();
+    }
+
     private void attempt() {
         if (closed) {
             return;
+        }
+        if (tls != null) {
+            try {
+                options.setSocketFactory(tls.socketFactory()); // the same one unless a file changed
+            } catch (TlsSetupException e) {
+                failed(e);
+                return;
+            }
         }
         try {
             client.connect(options, null, new IMqttActionListener() {
@@ -161,10 +193,24 @@ final class MqttConnection implements MqttCallbackExtended {
             return;
         }
         int n = failedAttempts.incrementAndGet();
-        String cause = describe(e);
+        connectFailures.incrementAndGet();
+        String tlsCause = tls == null ? null : tls.explain(e);
+        String cause = tlsCause != null ? "TLS: " + tlsCause : describe(e);
+        if (tlsCause != null) {
+            tlsFailures.incrementAndGet();
+        }
+        boolean newCause = !cause.equals(lastCause);
+        lastCause = cause;
         detail = "reconnecting: " + cause + " (attempt " + n + ")";
         long delay = backoff.delayMillis(n);
-        if (!outageReported) {
+        if (tlsCause != null && newCause) {
+            // an operator has to act: say it at once, and again whenever the cause changes
+            outageReported = true;
+            retryLog.reset();
+            retryLog.tryLog();
+            LOG.error("{}: cannot connect to {}: {}; retrying with backoff ({} TLS failures so far)", name, url,
+                    cause, tlsFailures.get());
+        } else if (!outageReported) {
             outageReported = true;
             retryLog.reset();
             retryLog.tryLog();
@@ -188,6 +234,7 @@ final class MqttConnection implements MqttCallbackExtended {
         everConnected = true;
         connected = true;
         outageReported = false;
+        lastCause = null;
         detail = "connected to " + url;
         if (attempts == 0 && first) {
             LOG.info("{}: connected to {}", name, url);

@@ -39,6 +39,7 @@ import io.edgegateway.api.SourceHealth;
 import io.edgegateway.api.TelemetryIngest;
 import io.edgegateway.api.TelemetrySample;
 import io.edgegateway.api.TelemetrySource;
+import io.edgegateway.mqtt.support.BrokerTls;
 
 /**
  * Subscribes to an MQTT broker and feeds what arrives into the pipeline. One instance per factory configuration
@@ -66,8 +67,26 @@ public final class MqttTelemetrySource implements TelemetrySource {
             description = "Subscribes to MQTT topics and turns JSON or plain-number payloads into samples.")
     public @interface Config {
 
-        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port or ssl://host:port")
+        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port, or ssl://host:port (also "
+                + "mqtts://) for TLS")
         String broker_url();
+
+        @AttributeDefinition(name = "TLS: CA certificates", required = false, description = "PEM file with the CA "
+                + "certificate(s) that sign the broker's certificate (ssl:// or mqtts:// URLs); empty: the JVM's CA "
+                + "certificates. Relative paths are below the gateway home")
+        String tls_ca_file() default "";
+
+        @AttributeDefinition(name = "TLS: client certificate", required = false, description = "PEM file with this "
+                + "gateway's certificate (and intermediate CAs) for mutual TLS; needs tls.key.file")
+        String tls_cert_file() default "";
+
+        @AttributeDefinition(name = "TLS: client key", required = false, description = "PEM file with the "
+                + "unencrypted private key of tls.cert.file (PKCS#8, PKCS#1 RSA or SEC1 EC)")
+        String tls_key_file() default "";
+
+        @AttributeDefinition(name = "TLS: verify host name", description = "the broker's certificate must name the "
+                + "host of broker.url (DNS name or IP address)")
+        boolean tls_hostname_verification() default true;
 
         @AttributeDefinition(name = "Client id", required = false, description = "MQTT client id; empty: "
                 + "edgegw-src-<random>, generated once and kept in the bundle's data area (stable across reconnects "
@@ -141,7 +160,8 @@ public final class MqttTelemetrySource implements TelemetrySource {
     record Settings(ConfigCheck.BrokerUrl broker, String clientId, String username, char[] password,
                     List<String> topics, int qos, boolean cleanSession, PayloadDecoder.Format format,
                     TopicPattern topicPattern, PayloadDecoder.Fields fields, int maxPayloadBytes,
-                    long reconnectMinMs, long reconnectMaxMs, int maxInflight, String sourceName) {
+                    long reconnectMinMs, long reconnectMaxMs, int maxInflight, String sourceName,
+                    TlsSettings tls) {
 
         String sourceId() {
             return "mqtt:" + sourceName;
@@ -171,6 +191,8 @@ public final class MqttTelemetrySource implements TelemetrySource {
     static Settings validate(Config c) {
         ConfigCheck s = new ConfigCheck(PID);
         ConfigCheck.BrokerUrl broker = s.brokerUrl("broker.url", c.broker_url());
+        TlsSettings tls = TlsSettings.validate(s, broker, c.tls_ca_file(), c.tls_cert_file(), c.tls_key_file(),
+                c.tls_hostname_verification());
         List<String> topics = ConfigCheck.list(c.topics());
         if (topics.isEmpty()) {
             throw s.missing("topics", "expected comma-separated MQTT topic filters, e.g. plant/+/+");
@@ -235,7 +257,7 @@ public final class MqttTelemetrySource implements TelemetrySource {
         String password = ConfigCheck.optional(c.password());
         return new Settings(broker, ConfigCheck.optional(c.client_id()), ConfigCheck.optional(c.username()),
                 password == null ? null : password.toCharArray(), List.copyOf(topics), qos, c.clean_session(),
-                format, pattern, fields, maxPayload, min, max, maxInflight, name);
+                format, pattern, fields, maxPayload, min, max, maxInflight, name, tls);
     }
 
     @Activate
@@ -261,7 +283,8 @@ public final class MqttTelemetrySource implements TelemetrySource {
             options.setPassword(s.password());
         }
         String name = "MQTT source '" + s.sourceName() + "'";
-        connection = new MqttConnection(name, s.broker().url(), clientId, options,
+        BrokerTls tls = s.tls() == null ? null : s.tls().create(context.getProperty("gateway.home"));
+        connection = new MqttConnection(name, s.broker().url(), clientId, options, tls,
                 new Backoff(s.reconnectMinMs(), s.reconnectMaxMs()),
                 "mqtt-source-" + s.sourceName() + "-reconnect", new Handler());
 
@@ -274,6 +297,9 @@ public final class MqttTelemetrySource implements TelemetrySource {
         LOG.info("{}: subscribing to {} on {} as client '{}' (payload {}, qos {}, clean session {})", name,
                 s.topics(), s.broker().url(), clientId, s.format().name().toLowerCase(Locale.ROOT), s.qos(),
                 s.cleanSession());
+        if (tls != null) {
+            LOG.info("{}: {}", name, tls.describe());
+        }
         connection.start();
     }
 

@@ -51,6 +51,7 @@ import io.edgegateway.api.PipelineMetrics;
 import io.edgegateway.api.SourceHealth;
 import io.edgegateway.api.TelemetrySource;
 import io.edgegateway.connector.mqtt.internal.outbox.Outbox;
+import io.edgegateway.mqtt.support.BrokerTls;
 
 /**
  * The gateway's publishing connection: alerts, explanations, maintenance estimates, status (retained, with a Last
@@ -99,8 +100,26 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
                     + "MQTT broker.")
     public @interface Config {
 
-        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port or ssl://host:port")
+        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port, or ssl://host:port (also "
+                + "mqtts://) for TLS")
         String broker_url();
+
+        @AttributeDefinition(name = "TLS: CA certificates", required = false, description = "PEM file with the CA "
+                + "certificate(s) that sign the broker's certificate (ssl:// or mqtts:// URLs); empty: the JVM's CA "
+                + "certificates. Relative paths are below the gateway home")
+        String tls_ca_file() default "";
+
+        @AttributeDefinition(name = "TLS: client certificate", required = false, description = "PEM file with this "
+                + "gateway's certificate (and intermediate CAs) for mutual TLS; needs tls.key.file")
+        String tls_cert_file() default "";
+
+        @AttributeDefinition(name = "TLS: client key", required = false, description = "PEM file with the "
+                + "unencrypted private key of tls.cert.file (PKCS#8, PKCS#1 RSA or SEC1 EC)")
+        String tls_key_file() default "";
+
+        @AttributeDefinition(name = "TLS: verify host name", description = "the broker's certificate must name the "
+                + "host of broker.url (DNS name or IP address)")
+        boolean tls_hostname_verification() default true;
 
         @AttributeDefinition(name = "Client id", required = false,
                 description = "MQTT client id; empty: edgegw-<gateway.id>")
@@ -265,12 +284,14 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
                     int queueCapacity, int metricsIntervalS, int maxInflight, long reconnectMinMs,
                     long reconnectMaxMs, String outboxDir, Outbox.Fsync fsync, int fsyncIntervalMs,
                     long outboxMaxBytes, long outboxMaxAgeS, Outbox.Overflow overflow, int segmentBytes,
-                    int drainRate) {
+                    int drainRate, TlsSettings tls) {
     }
 
     static Settings validate(Config c, String gatewayId) {
         ConfigCheck s = new ConfigCheck(PID);
         ConfigCheck.BrokerUrl broker = s.brokerUrl("broker.url", c.broker_url());
+        TlsSettings tls = TlsSettings.validate(s, broker, c.tls_ca_file(), c.tls_cert_file(), c.tls_key_file(),
+                c.tls_hostname_verification());
         int qos = s.range("alert.qos", c.alert_qos(), 0, 2);
         int capacity = s.range("queue.capacity", c.queue_capacity(), 1, 10_000_000);
         int interval = s.range("metrics.interval.s", c.metrics_interval_s(), 0, 86_400);
@@ -301,7 +322,7 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
         return new Settings(broker, clientId == null ? "edgegw-" + gatewayId : clientId,
                 ConfigCheck.optional(c.username()), password == null ? null : password.toCharArray(), qos, capacity,
                 interval, maxInflight, min, max, ConfigCheck.optional(c.outbox_dir()), fsync, fsyncInterval,
-                maxBytes, maxAge, overflow, segment, drainRate);
+                maxBytes, maxAge, overflow, segment, drainRate, tls);
     }
 
     /** {@code drop-oldest} -> DROP_OLDEST (case and '-'/'_' do not matter). */
@@ -409,7 +430,8 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
         if (s.password() != null) {
             options.setPassword(s.password());
         }
-        connection = new MqttConnection("MQTT uplink", s.broker().url(), s.clientId(), options,
+        BrokerTls tls = s.tls() == null ? null : s.tls().create(context.getProperty("gateway.home"));
+        connection = new MqttConnection("MQTT uplink", s.broker().url(), s.clientId(), options, tls,
                 new Backoff(s.reconnectMinMs(), s.reconnectMaxMs()), SCHEDULER_THREAD, new Handler());
 
         stopping = false;
@@ -428,6 +450,9 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
                 s.broker().url(), s.clientId(), alertQos, s.queueCapacity(), s.outboxMaxBytes(), s.outboxMaxAgeS(),
                 s.fsync().name().toLowerCase(Locale.ROOT), s.overflow().name().toLowerCase(Locale.ROOT),
                 s.drainRate(), s.metricsIntervalS());
+        if (tls != null) {
+            LOG.info("MQTT uplink: {}", tls.describe());
+        }
         connection.start();
     }
 
@@ -577,8 +602,10 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
     MessageJson.UplinkCounters counters() {
         Outbox o = outbox;
         Outbox.Counters c = o == null ? new Outbox.Counters(0, 0, 0, 0, 0, 0, 0, 0) : o.counters();
+        MqttConnection conn = connection;
         return new MessageJson.UplinkCounters(published.get(), c.dropped() + failed.get(), c.pending(),
-                c.recovered(), c.stored(), c.delivered(), c.expired(), c.dropped(), c.bytes());
+                c.recovered(), c.stored(), c.delivered(), c.expired(), c.dropped(), c.bytes(),
+                conn == null ? 0 : conn.connectFailures(), conn == null ? 0 : conn.tlsFailures());
     }
 
     /**

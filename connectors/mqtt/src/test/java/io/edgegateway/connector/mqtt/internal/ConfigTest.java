@@ -73,10 +73,32 @@ class ConfigTest {
     }
 
     @Test
+    void tlsSettings() {
+        MqttTelemetrySource.Settings s = MqttTelemetrySource.validate(source("broker_url", "mqtts://broker:8884",
+                "tls_ca_file", "conf/tls/ca.pem", "tls_cert_file", "/etc/gw/gw.pem", "tls_key_file", "/etc/gw/gw.key"));
+        assertThat(s.broker().url()).isEqualTo("ssl://broker:8884");
+        assertThat(s.tls()).isEqualTo(new TlsSettings("conf/tls/ca.pem", "/etc/gw/gw.pem", "/etc/gw/gw.key", true));
+        assertThat(s.tls().create("/var/lib/gw").caFile()).isEqualTo(java.nio.file.Path.of("/var/lib/gw/conf/tls/ca.pem"));
+        assertThat(MqttTelemetrySource.validate(source("broker_url", "ssl://b")).tls())
+                .isEqualTo(new TlsSettings(null, null, null, true));
+        assertThat(MqttTelemetrySource.validate(source()).tls()).isNull();
+        assertThat(MqttUplink.validate(uplink("broker_url", "mqtts://b", "tls_hostname_verification", false), "g")
+                .tls().hostnameVerification()).isFalse();
+        assertThatThrownBy(() -> MqttTelemetrySource.validate(source("tls_ca_file", "ca.pem")))
+                .hasMessage("io.edgegateway.mqtt.source: setting 'tls.ca.file' = 'ca.pem' needs a TLS broker: "
+                        + "broker.url is tcp://127.0.0.1:1883 (use ssl://host:port or mqtts://host:port, default "
+                        + "port 8883)");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("broker_url", "ssl://b", "tls_cert_file", "c.pem"), "g"))
+                .hasMessageContaining("io.edgegateway.mqtt.uplink: setting 'tls.key.file' is missing");
+        assertThatThrownBy(() -> MqttUplink.validate(uplink("broker_url", "ssl://b", "tls_key_file", "k.pem"), "g"))
+                .hasMessageContaining("setting 'tls.cert.file' is missing");
+    }
+
+    @Test
     void sourceErrorsNameTheSetting() {
         assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", "localhost:1883")))
                 .hasMessage("io.edgegateway.mqtt.source: setting 'broker.url' = 'localhost:1883' is not a valid MQTT "
-                        + "URL (expected tcp://host:port or ssl://host:port)");
+                        + "URL (expected tcp://host:port, ssl://host:port or mqtts://host:port)");
         assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", "http://h:1")))
                 .hasMessageContaining("'broker.url'");
         assertThatThrownBy(() -> MqttTelemetrySource.validate(source("broker_url", "tcp://h:99999")))

@@ -107,12 +107,14 @@ class MessageJsonTest {
         MetricsSnapshot s = new MetricsSnapshot(OBSERVED, 100, 90, 89, Map.of("malformed_payload", 7L,
                 "queue_full", 3L), 2, 1, 5, 1000, 120, 900, 4000, 12, 3, 7);
         Map<String, Object> m = Json.object(MessageJson.metrics("g", DETECTED, s,
-                new MessageJson.UplinkCounters(3, 1, 0, 2, 4, 3, 1, 1, 0)));
+                new MessageJson.UplinkCounters(3, 1, 0, 2, 4, 3, 1, 1, 0, 5, 2)));
         assertThat(m.keySet()).containsExactly("gatewayId", "time", "received", "accepted", "evaluated", "rejected",
                 "alerts", "explanations", "queue_depth", "queue_capacity", "latency_p50_us", "latency_p99_us",
                 "latency_max_us", "signals", "explanations_pending", "explanations_shed", "uplink_published",
                 "uplink_dropped", "uplink_queue_depth", "outbox_stored", "outbox_delivered", "outbox_expired", "outbox_dropped", "outbox_pending",
-                "outbox_bytes", "outbox_recovered", "sources", "health");
+                "outbox_bytes", "outbox_recovered", "uplink_connect_failures", "uplink_tls_failures", "sources",
+                "health");
+        assertThat(m).contains(entry("uplink_connect_failures", 5L), entry("uplink_tls_failures", 2L));
         assertThat(m).contains(entry("time", "2024-05-01T12:00:00Z"), entry("received", 100L),
                 entry("accepted", 90L), entry("evaluated", 89L),
                 entry("rejected", Map.of("malformed_payload", 7L, "queue_full", 3L)), entry("alerts", 2L),
@@ -131,7 +133,8 @@ class MessageJsonTest {
                 new MessageJson.UplinkCounters(0, 0, 2)));
         assertThat(m).containsOnlyKeys("gatewayId", "time", "uplink_published", "uplink_dropped",
                 "uplink_queue_depth", "outbox_stored", "outbox_delivered", "outbox_expired", "outbox_dropped",
-                "outbox_pending", "outbox_bytes", "outbox_recovered", "sources", "health")
+                "outbox_pending", "outbox_bytes", "outbox_recovered", "uplink_connect_failures", "uplink_tls_failures",
+                "sources", "health")
                 .containsEntry("time", "2024-05-01T12:00:00.004Z").containsEntry("sources", Map.of())
                 .containsEntry("health", Map.of());
     }
