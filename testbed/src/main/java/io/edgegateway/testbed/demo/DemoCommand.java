@@ -40,7 +40,10 @@ import picocli.CommandLine.Option;
                 "Without --broker an embedded broker (Moquette) is started on a free loopback port.",
                 "Faults are injected at 20 s (vibration spike), 35 s (temperature drift), 50 s (stuck sensor).",
                 "C-MAPSS engines (--engines) are replayed to failure as assets engine-<unit>; the gateway's RUL "
-                        + "estimates for them are printed as maintenance lines (on stderr with --json)."})
+                        + "estimates for them are printed as maintenance lines (on stderr with --json).",
+                "An OPC UA plant server (Milo) serves pump-2 and compressor-2, which exist only there, to the "
+                        + "gateway's OPC UA source: a vibration spike at 30 s, a temperature drift from 35 s (from the "
+                        + "server's start); their alerts are marked 'via OPC UA' (--no-opcua: MQTT only)."})
 public final class DemoCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -80,6 +83,9 @@ public final class DemoCommand implements Callable<Integer> {
             + "../shared/cmapss/train_FD001.txt from the repository root).")
     Path cmapssFile;
 
+    @Option(names = "--no-opcua", description = "Do not start the OPC UA plant server (pump-2, compressor-2).")
+    boolean noOpcUa;
+
     /** Seconds between RUL estimates of an engine in the demo's estimator configuration. */
     static final int RUL_INTERVAL_S = 4;
 
@@ -93,6 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
         MqttRecorder recorder = null;
         MqttPlantPublisher plant = null;
         MqttPlantPublisher engineReplay = null;
+        DemoOpcUa opcua = null;
         Thread shutdown = null;
         try {
             String url = brokerUrl;
@@ -117,6 +124,9 @@ public final class DemoCommand implements Callable<Integer> {
                         String.join(",", CmapssReplay.FD001_FEATURES), "interval.s", String.valueOf(RUL_INTERVAL_S)));
                 properties = Map.of("gateway.djl.cache",
                         GatewayProcess.distribution().resolve("data/djl-cache").toString());
+            }
+            if (!noOpcUa) {
+                opcua = DemoOpcUa.start(home, rate);
             }
             recorder = new MqttRecorder(url, "gateway/" + gatewayId + "/#");
             gateway = GatewayProcess.start(home, url, gatewayId, properties, null);
@@ -146,6 +156,14 @@ public final class DemoCommand implements Callable<Integer> {
             for (FaultSpec fault : scheduled) {
                 log.printf(Locale.ROOT, "  fault scheduled: %s/%s %s at %.0f s%n", fault.asset(), fault.signal(),
                         fault.type().name().toLowerCase(Locale.ROOT), fault.startSeconds());
+            }
+            if (opcua != null) {
+                log.println(opcua.describe());
+                for (FaultSpec fault : opcua.faults()) {
+                    log.printf(Locale.ROOT, "  fault scheduled: %s/%s %s at %.0f s of the OPC UA server (now %.0f s)%n",
+                            fault.asset(), fault.signal(), fault.type().name().toLowerCase(Locale.ROOT),
+                            fault.startSeconds(), opcua.secondsSinceStart());
+                }
             }
             log.println(json ? "Alerts follow on stdout, one JSON object per line (explanation and maintenance lines "
                     + "on stderr)." : "Alerts, their explanations (local language model) and maintenance estimates:");
@@ -184,7 +202,7 @@ public final class DemoCommand implements Callable<Integer> {
                 if (json) {
                     out.println(alert.toString());
                 } else {
-                    out.println(humanReadable(alert));
+                    out.println(humanReadable(alert) + DemoOpcUa.tag(alert));
                 }
                 out.flush();
             }
@@ -193,6 +211,9 @@ public final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
             summary(log, alerts, scheduled, simStart);
+            if (opcua != null) {
+                opcua.summary(log, alerts);
+            }
             maintenanceSummary(log, estimates);
             explanationSummary(log, explanations);
             log.printf(Locale.ROOT, "Gateway memory after %.0f s: RSS %.1f MiB, heap used %.1f MiB%n",
@@ -216,6 +237,9 @@ public final class DemoCommand implements Callable<Integer> {
             }
             if (recorder != null) {
                 recorder.close();
+            }
+            if (opcua != null) {
+                opcua.close();
             }
             if (embedded != null) {
                 embedded.close();

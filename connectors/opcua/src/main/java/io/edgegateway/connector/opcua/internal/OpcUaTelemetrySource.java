@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,6 +37,7 @@ import org.eclipse.milo.opcua.stack.core.Stack;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
 import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.types.builtin.ByteString;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.ExtensionObject;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
@@ -49,6 +51,7 @@ import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.NodeClass;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
 import org.eclipse.milo.opcua.stack.core.types.structured.BrowseDescription;
+import org.eclipse.milo.opcua.stack.core.types.structured.BrowseNextResponse;
 import org.eclipse.milo.opcua.stack.core.types.structured.BrowseResult;
 import org.eclipse.milo.opcua.stack.core.types.structured.EUInformation;
 import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
@@ -238,6 +241,11 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     private final AtomicLong recreated = new AtomicLong();
     private final AtomicLong notificationsLost = new AtomicLong();
     private volatile Instant lastKeepAlive;
+    /** The one pending re-subscription (scheduler thread only): a new failure never starts a second retry chain. */
+    private ScheduledFuture<?> pendingSubscribe;
+    /** Nodes per Browse / Read call, from the server's operation limits (scheduler thread only). */
+    private int browseBatch = Batches.DEFAULT;
+    private int readBatch = Batches.DEFAULT;
 
     static Settings validate(Config c) {
         String url = c.endpoint_url() == null ? "" : c.endpoint_url().strip();
@@ -507,12 +515,12 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         return monitored;
     }
 
-    private void schedule(Runnable task, long delayMs) {
+    private ScheduledFuture<?> schedule(Runnable task, long delayMs) {
         if (closed) {
-            return;
+            return null;
         }
         try {
-            scheduler.schedule(() -> {
+            return scheduler.schedule(() -> {
                 try {
                     task.run();
                 } catch (RuntimeException e) {
@@ -521,7 +529,16 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             }, delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping
+            return null;
         }
+    }
+
+    /** Scheduler thread: subscribe again after {@code delayMs}, replacing a retry already pending. */
+    private void retrySubscribe(long delayMs) {
+        if (pendingSubscribe != null) {
+            pendingSubscribe.cancel(false);
+        }
+        pendingSubscribe = schedule(() -> ensureSubscription(true), delayMs);
     }
 
     /** Scheduler thread: first connect, retried with back-off until it succeeds. */
@@ -684,6 +701,11 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         if (closed || c == null) {
             return;
         }
+        if (pendingSubscribe != null) {
+            // this attempt is the retry (or supersedes it)
+            pendingSubscribe.cancel(false);
+            pendingSubscribe = null;
+        }
         OpcUaSubscription old = subscription;
         subscription = null;
         subscriptionId = null;
@@ -702,7 +724,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 setDetail("connected to " + settings.endpointUrl() + ", no variable matches the configured nodes");
                 LOG.warn("OPC UA source '{}': no variable on {} matches {}; browsing again in 30 s", name,
                         settings.endpointUrl(), settings.nodes().stream().map(NodeSpec::text).toList());
-                schedule(() -> ensureSubscription(true), 30_000);
+                retrySubscribe(30_000);
                 return;
             }
             OpcUaSubscription s = new OpcUaSubscription(c, settings.publishingMs());
@@ -763,7 +785,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             String why = describe(e);
             setDetail("connected to " + settings.endpointUrl() + ", subscribing failed: " + why);
             LOG.warn("OPC UA source '{}': subscribing failed: {}; retrying in 2 s", name, why);
-            schedule(() -> ensureSubscription(true), 2000);
+            retrySubscribe(2000);
         }
     }
 
@@ -869,6 +891,16 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     }
 
     private List<Target> resolve(OpcUaClient c) throws Exception {
+        try {
+            var limits = c.getOperationLimits();
+            browseBatch = Batches.limit(limits.maxNodesPerBrowse());
+            readBatch = Batches.limit(limits.maxNodesPerRead());
+        } catch (UaException | RuntimeException e) {
+            browseBatch = Batches.DEFAULT;
+            readBatch = Batches.DEFAULT;
+            LOG.debug("OPC UA source '{}': operation limits not readable ({}); {} nodes per call", name,
+                    e.toString(), Batches.DEFAULT);
+        }
         Map<NodeId, Found> found = new LinkedHashMap<>();
         for (NodeSpec spec : settings.nodes()) {
             if (spec.isPattern()) {
@@ -908,7 +940,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             for (Found f : current) {
                 requests.add(forward(f.nodeId(), NodeIds.HierarchicalReferences, mask));
             }
-            List<BrowseResult> results = c.browse(requests);
+            List<BrowseResult> results = browseAll(c, requests);
             List<Found> next = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
                 BrowseResult r = results.get(i);
@@ -965,7 +997,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         for (Found f : variables) {
             requests.add(forward(f.nodeId(), NodeIds.HasProperty, NodeClass.Variable.getValue()));
         }
-        List<BrowseResult> results = c.browse(requests);
+        List<BrowseResult> results = browseAll(c, requests);
         List<NodeId> euNodes = new ArrayList<>();
         for (BrowseResult r : results) {
             NodeId eu = null;
@@ -981,7 +1013,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         }
         List<NodeId> toRead = euNodes.stream().filter(n -> n != null).toList();
         List<DataValue> values = toRead.isEmpty() ? List.of()
-                : c.readValues(0, TimestampsToReturn.Neither, toRead);
+                : readAll(c, toRead);
         int j = 0;
         for (NodeId eu : euNodes) {
             String unit = "";
@@ -1003,6 +1035,44 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             units.add(unit);
         }
         return units;
+    }
+
+    /**
+     * Browses in calls of at most the server's MaxNodesPerBrowse and follows continuation points, so a server that
+     * limits operations or references per call still gives every reference; one result per request, in order.
+     */
+    private List<BrowseResult> browseAll(OpcUaClient c, List<BrowseDescription> requests) throws Exception {
+        List<BrowseResult> all = new ArrayList<>(requests.size());
+        for (List<BrowseDescription> batch : Batches.of(requests, browseBatch)) {
+            for (BrowseResult r : c.browse(batch)) {
+                List<ReferenceDescription> refs = r.getReferences() == null ? new ArrayList<>()
+                        : new ArrayList<>(List.of(r.getReferences()));
+                ByteString cp = r.getContinuationPoint();
+                while (cp != null && cp.isNotNull() && cp.length() > 0) {
+                    BrowseNextResponse next = c.browseNext(false, List.of(cp));
+                    BrowseResult more = next.getResults() == null || next.getResults().length == 0 ? null
+                            : next.getResults()[0];
+                    if (more == null || more.getStatusCode() == null || !more.getStatusCode().isGood()) {
+                        break;
+                    }
+                    if (more.getReferences() != null) {
+                        refs.addAll(List.of(more.getReferences()));
+                    }
+                    cp = more.getContinuationPoint();
+                }
+                all.add(new BrowseResult(r.getStatusCode(), null, refs.toArray(new ReferenceDescription[0])));
+            }
+        }
+        return all;
+    }
+
+    /** Reads values in calls of at most the server's MaxNodesPerRead; one value per node, in order. */
+    private List<DataValue> readAll(OpcUaClient c, List<NodeId> nodes) throws Exception {
+        List<DataValue> all = new ArrayList<>(nodes.size());
+        for (List<NodeId> batch : Batches.of(nodes, readBatch)) {
+            all.addAll(c.readValues(0, TimestampsToReturn.Neither, batch));
+        }
+        return all;
     }
 
     private static BrowseDescription forward(NodeId node, NodeId referenceType, int nodeClassMask) {
