@@ -98,7 +98,7 @@ public final class LlmBench implements Callable<Integer> {
             Arrays.sort(first);
             int acc = v.cache() ? accuracyCases : Math.max(1, accuracyCases / 4);
             ExplainEvalCommand.Outcome o = ExplainEvalCommand.evaluate(m, kb, eval.subList(0, Math.min(acc, eval.size())),
-                    v.cache());
+                    v.cache(), true);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("name", v.name());
             row.put("size_bytes", Files.size(m.descriptor().artifactPath()));

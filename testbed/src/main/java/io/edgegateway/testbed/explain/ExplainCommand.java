@@ -78,6 +78,7 @@ public final class ExplainCommand implements Callable<Integer> {
                 out.put("tokens", r.generation() == null ? null : r.generation().newTokens());
                 out.put("fallback", r.fallback().map(ExplainerCore.Fallback::metricName).orElse(null));
                 out.put("problems", r.problems());
+                out.put("raw", r.rawOutput());
                 out.put("prompt", context.prompt().strip());
                 System.out.println(JsonText.write(out));
             } else {

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.edgegateway.llm.internal.explain.ExplainerCore;
 import io.edgegateway.llm.internal.explain.ExplainerModel;
 import io.edgegateway.llm.internal.explain.knowledge.EvalCase;
 import io.edgegateway.llm.internal.explain.knowledge.EvalScore;
@@ -42,6 +43,10 @@ public final class ExplainEvalCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Recompute the whole sequence at every step (slow; for comparison).")
     boolean noCache;
 
+    @Option(names = "--unconstrained", description = "Plain greedy decoding, without the gateway's constraints (no "
+            + "slot whose fact the input lacks, no repeated 4-gram): the raw model.")
+    boolean unconstrained;
+
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate the first N cases only.")
     Integer limit;
 
@@ -64,7 +69,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         KnowledgeBase kb = ExplainSupport.knowledge(knowledge);
         Outcome o;
         try (ExplainerModel m = ExplainSupport.load(model, artifact)) {
-            o = evaluate(m, kb, all, !noCache);
+            o = evaluate(m, kb, all, !noCache, !unconstrained);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("cause_accuracy", o.score().causeAccuracy());
@@ -74,12 +79,13 @@ public final class ExplainEvalCommand implements Callable<Integer> {
                 out.put("model", m.descriptor().id() + " " + m.descriptor().version());
                 out.put("artifact", m.descriptor().artifactKey());
                 out.put("mean_ms", o.meanMs());
+                out.put("decoding", unconstrained ? "greedy" : "greedy, constrained as in the gateway");
                 System.out.println(JsonText.write(out));
             } else {
-                System.out.printf(Locale.ROOT, "%d cases, model %s %s (%s): probable cause correct %.1f %%, action "
-                                + "correct %.1f %%, hallucination rate %.2f %%; %.1f ms per explanation%n",
+                System.out.printf(Locale.ROOT, "%d cases, model %s %s (%s, %s): probable cause correct %.1f %%, "
+                                + "action correct %.1f %%, hallucination rate %.2f %%; %.1f ms per explanation%n",
                         o.score().cases(), m.descriptor().id(), m.descriptor().version(),
-                        m.descriptor().artifactKey(), 100 * o.score().causeAccuracy(),
+                        m.descriptor().artifactKey(), unconstrained ? "plain greedy" : "constrained greedy", 100 * o.score().causeAccuracy(),
                         100 * o.score().actionAccuracy(), 100 * o.score().hallucinationRate(), o.meanMs());
                 o.failures().stream().limit(show).forEach(f -> System.out.println("  " + f));
             }
@@ -87,13 +93,15 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    public static Outcome evaluate(ExplainerModel m, KnowledgeBase kb, List<EvalCase> cases, boolean useCache) {
+    public static Outcome evaluate(ExplainerModel m, KnowledgeBase kb, List<EvalCase> cases, boolean useCache,
+                                   boolean constrained) {
         EvalScore score = new EvalScore(new HallucinationCheck(kb));
         List<String> failures = new ArrayList<>();
         double totalMs = 0;
         for (EvalCase c : cases) {
             ExplainerModel.Generation g = m.generate(c.context().prompt(), m.descriptor().maxNewTokens(),
-                    Long.MAX_VALUE, useCache);
+                    Long.MAX_VALUE, useCache, constrained ? ExplainerCore.constraints(m, c.context())
+                            : ExplainerModel.Constraints.NONE);
             totalMs += g.totalMs();
             GeneratedOutput out = GeneratedOutput.parse(g.text());
             List<String> problems = new ArrayList<>(score.add(c, out));

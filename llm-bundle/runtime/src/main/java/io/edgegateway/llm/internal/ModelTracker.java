@@ -214,25 +214,39 @@ public class ModelTracker implements HealthReporter {
         } catch (IOException | RuntimeException | LinkageError e) {
             rejected.incrementAndGet();
             lastRejection = "model bundle " + name + " rejected: " + e.getMessage();
-            rejections.put(bundle.getBundleId(), lastRejection);
+            rejections.put(bundle.getBundleId(), shortName(bundle) + " " + bundle.getVersion() + " rejected ("
+                    + shortReason(e.getMessage()) + ")");
             LOG.error("Model bundle {} REJECTED, the model in service stays: {}", name, e.getMessage());
         }
     }
 
     /**
      * Health on the gateway's status topic: not ok while a model bundle that is still installed was rejected (the
-     * model in service stays; the detail says which bundle and why); the detail otherwise lists the models in
-     * service.
+     * model in service stays; the detail says which bundle and, in a few words, why: the log has the whole reason);
+     * the detail otherwise lists the models in service.
      */
     @Override
     public HealthReport health() {
         java.util.Map<String, Number> counters = java.util.Map.of("models_loaded", loaded.get(), "models_rejected",
                 rejected.get());
         if (!rejections.isEmpty()) {
-            return new HealthReport(false, String.join("; ", new java.util.TreeSet<>(rejections.values()))
-                    + "; in service: " + inServiceSummary(), counters);
+            return new HealthReport(false, String.join("; ", new java.util.TreeSet<>(rejections.values())), counters);
         }
         return new HealthReport(true, "in service: " + inServiceSummary(), counters);
+    }
+
+    /** The status line is short: the bundle's name without its dotted prefix, and the reason in a few words. */
+    private static String shortName(Bundle b) {
+        String n = b.getSymbolicName();
+        return n.substring(n.lastIndexOf('.') + 1);
+    }
+
+    private static String shortReason(String message) {
+        String m = String.valueOf(message);
+        if (m.startsWith("sha256 of ")) {
+            return m.substring(0, m.indexOf(" is ") < 0 ? m.length() : m.indexOf(" is ")) + " differs";
+        }
+        return m.length() <= 48 ? m : m.substring(0, 47) + "…";
     }
 
     private String inServiceSummary() {

@@ -90,6 +90,11 @@ public final class BpeTokenizer {
         return bytesOf.length;
     }
 
+    /** The id of a special token (e.g. a slot such as {@code {rul}}), or -1 when the tokenizer has none. */
+    public int specialId(String text) {
+        return special.indexOf(text);
+    }
+
     public int bos() {
         return 1;
     }

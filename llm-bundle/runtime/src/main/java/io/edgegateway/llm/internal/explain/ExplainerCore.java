@@ -21,6 +21,7 @@ import io.edgegateway.llm.internal.explain.knowledge.ExplainContext;
 import io.edgegateway.llm.internal.explain.knowledge.GeneratedOutput;
 import io.edgegateway.llm.internal.explain.knowledge.HallucinationCheck;
 import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
+import io.edgegateway.llm.internal.explain.knowledge.SlotFiller;
 
 /**
  * The explainer's engine room, free of OSGi so the testbed's commands and benchmarks run exactly this code: a
@@ -135,7 +136,7 @@ public final class ExplainerCore implements AutoCloseable {
         try {
             Optional<Result> r = models.withModel(model -> {
                 ExplainerModel.Generation g = model.generate(context.prompt(), settings.maxNewTokens(), deadline,
-                        settings.useCache());
+                        settings.useCache(), constraints(model, context));
                 if (g.stop() == ExplainerModel.Stop.DEADLINE) {
                     return template(alert, context, Fallback.DEADLINE, g, g.text(), List.of("generation passed the deadline"));
                 }
@@ -160,6 +161,25 @@ public final class ExplainerCore implements AutoCloseable {
             busy.decrementAndGet();
         }
     }
+
+    /**
+     * What the model may not write for this context: the slots whose facts the input lacks (a {@code {rul}}
+     * without an estimate would be a hallucination), and no 4-gram twice (greedy loops).
+     */
+    public static ExplainerModel.Constraints constraints(ExplainerModel model, ExplainContext context) {
+        java.util.Set<String> present = SlotFiller.presentSlots(context);
+        java.util.Set<Integer> banned = new java.util.HashSet<>();
+        for (String slot : SlotFiller.SLOTS) {
+            int id = model.tokenizer().specialId(slot);
+            if (id >= 0 && !present.contains(slot)) {
+                banned.add(id);
+            }
+        }
+        return new ExplainerModel.Constraints(banned, NO_REPEAT_NGRAM);
+    }
+
+    /** Repeating any 4 tokens is what a looping greedy decoder does; real explanations here never need it. */
+    static final int NO_REPEAT_NGRAM = 4;
 
     private Result template(Alert alert, ExplainContext context, Fallback why, ExplainerModel.Generation g, String raw,
                             List<String> problems) {

@@ -67,7 +67,8 @@ public record ExplainerDescriptor(Path dir, String id, String version, String ar
         return new ExplainerDescriptor(dir, (String) require(m, "id"), (String) require(m, "version"), key,
                 (String) require(art, "file"), ((String) require(art, "sha256")).toLowerCase(),
                 (String) require(m, "tokenizer_file"), String.valueOf(m.getOrDefault("tokenizer_sha256", "")).toLowerCase(),
-                num(arch, "vocab_size"), num(arch, "layers"), num(arch, "heads"), num(arch, "head_dim"), num(arch, "max_len"),
+                num(arch, "vocab_size"), num(over(art, arch, "layers"), "layers"), num(over(art, arch, "heads"), "heads"),
+                num(over(art, arch, "head_dim"), "head_dim"), num(arch, "max_len"),
                 num(gen, "max_new_tokens"), String.valueOf(m.getOrDefault("knowledge_version", "")));
     }
 
@@ -95,6 +96,14 @@ public record ExplainerDescriptor(Path dir, String id, String version, String ar
         if (!actual.equals(expected)) {
             throw new IOException("sha256 of " + file.getFileName() + " is " + actual + ", descriptor says " + expected);
         }
+    }
+
+    /**
+     * An artifact may have its own shape (a distilled student is smaller than the model the descriptor's
+     * architecture block describes): its layers, heads and head_dim win where it gives them.
+     */
+    private static Map<String, Object> over(Map<String, Object> artifact, Map<String, Object> architecture, String key) {
+        return artifact.containsKey(key) ? artifact : architecture;
     }
 
     private static int num(Map<String, Object> m, String key) {

@@ -118,7 +118,23 @@ public final class ExplainerModel implements AutoCloseable {
      * @param useCache      false: recompute the whole sequence at every step (for measuring what the cache saves)
      */
     public Generation generate(String prompt, int maxNewTokens, long deadlineNanos, boolean useCache) {
-        return generate(prompt, maxNewTokens, deadlineNanos, useCache, true);
+        return generate(prompt, maxNewTokens, deadlineNanos, useCache, true, Constraints.NONE);
+    }
+
+    /** As above, with constraints on what may be generated (see {@link Constraints}). */
+    public Generation generate(String prompt, int maxNewTokens, long deadlineNanos, boolean useCache,
+                               Constraints constraints) {
+        return generate(prompt, maxNewTokens, deadlineNanos, useCache, true, constraints);
+    }
+
+    /**
+     * Constrained greedy decoding: the most likely token among those allowed. {@code bannedTokens} are never
+     * generated (the explainer bans the slots whose facts the input does not have, so the model cannot refer to a
+     * remaining-useful-life estimate that does not exist); with {@code noRepeatNgram} n > 0, a token that would
+     * repeat an n-gram already in the output is not generated (small greedy models fall into loops).
+     */
+    public record Constraints(java.util.Set<Integer> bannedTokens, int noRepeatNgram) {
+        public static final Constraints NONE = new Constraints(java.util.Set.of(), 0);
     }
 
     /**
@@ -127,6 +143,11 @@ public final class ExplainerModel implements AutoCloseable {
      */
     public Generation generate(String prompt, int maxNewTokens, long deadlineNanos, boolean useCache,
                                boolean stopAtEos) {
+        return generate(prompt, maxNewTokens, deadlineNanos, useCache, stopAtEos, Constraints.NONE);
+    }
+
+    private Generation generate(String prompt, int maxNewTokens, long deadlineNanos, boolean useCache,
+                                boolean stopAtEos, Constraints constraints) {
         long t0 = System.nanoTime();
         int[] promptIds = tokenizer.encode(prompt);
         int[] seq = new int[Math.min(descriptor.maxLen(), promptIds.length + 2 + maxNewTokens)];
@@ -158,6 +179,9 @@ public final class ExplainerModel implements AutoCloseable {
                     out.get(1).close();
                     throw new IllegalStateException("model gives " + scores.length + " logits for a vocabulary of "
                             + tokenizer.vocabSize());
+                }
+                if (!constraints.bannedTokens().isEmpty() || constraints.noRepeatNgram() > 0) {
+                    constrain(scores, constraints, seq, promptLen, n);
                 }
                 int next = argMax(scores);
                 if (firstTokenMs < 0) {
@@ -204,6 +228,29 @@ public final class ExplainerModel implements AutoCloseable {
             ids[k - from] = seq[k];
         }
         return m.create(ids, new Shape(1, ids.length));
+    }
+
+    /** Sets the scores of tokens the constraints forbid to -infinity. */
+    static void constrain(float[] scores, Constraints c, int[] seq, int outStart, int n) {
+        for (int t : c.bannedTokens()) {
+            if (t >= 0 && t < scores.length) {
+                scores[t] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        int k = c.noRepeatNgram() - 1; // the n-gram's prefix length
+        if (k < 0 || n - outStart < k) {
+            return;
+        }
+        // every earlier place in the output where the last k tokens occurred: the token after it is banned
+        for (int i = outStart; i + k < n; i++) {
+            boolean same = true;
+            for (int j = 0; j < k && same; j++) {
+                same = seq[i + j] == seq[n - k + j];
+            }
+            if (same) {
+                scores[seq[i + k]] = Float.NEGATIVE_INFINITY;
+            }
+        }
     }
 
     private static int argMax(float[] v) {
