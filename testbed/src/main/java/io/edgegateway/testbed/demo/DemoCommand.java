@@ -322,7 +322,7 @@ public final class DemoCommand implements Callable<Integer> {
             Instant start = simStart.plusMillis((long) (fault.startSeconds() * 1000));
             String detected = alerts.stream()
                     .filter(a -> a.path("assetId").asText().equals(fault.asset())
-                            && a.path("signal").asText().equals(fault.signal()))
+                            && (fault.signal().equals("*") || a.path("signal").asText().equals(fault.signal())))
                     .map(a -> Instant.parse(a.path("detectionTime").asText()))
                     .filter(t -> !t.isBefore(start.minusSeconds(1)))
                     .findFirst()

@@ -453,6 +453,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
         return trusted;
     }
 
+    private static final StatusCode NO_COMMUNICATION =
+            new StatusCode(org.eclipse.milo.opcua.stack.core.StatusCodes.Bad_NoCommunication);
+
     private void tick() {
         try {
             List<SimSample> samples;
@@ -464,7 +467,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
                 UaVariableNode node = vars.get(s.asset() + "/" + s.signal());
                 if (node != null) {
                     DateTime time = new DateTime(s.time());
-                    node.setValue(new DataValue(new Variant(s.value()), StatusCode.GOOD, time, DateTime.now()));
+                    // a dropout fault: the node's status goes Bad (no value) for the fault's duration
+                    node.setValue(s.dropout() ? new DataValue(Variant.NULL_VALUE, NO_COMMUNICATION, time, DateTime.now())
+                            : new DataValue(new Variant(s.value()), StatusCode.GOOD, time, DateTime.now()));
                 }
             }
         } catch (RuntimeException e) {

@@ -12,6 +12,10 @@ import java.util.Random;
  * (time constant 60 s). Currents follow the load; temperatures follow the copper/friction losses (proportional to
  * the square of the load) through a first-order thermal lag, so a current rise shows in the temperature minutes
  * later; vibration and pressure rise a little with the load. Measurement noise is white and Gaussian.
+ *
+ * <p>Slow degradation (set by the simulator before each step, 0 = healthy): {@link #wear} (bearing wear: vibration
+ * and bearing temperature creep up), {@link #cavitation} (pump: discharge pressure oscillates, flow drops) and
+ * {@link #fouling} (compressor: discharge temperature creeps up). They change the model's state, unlike faults.
  */
 abstract class AssetModel {
 
@@ -19,6 +23,13 @@ abstract class AssetModel {
 
     final String id;
     final Random random;
+    /** Noise of signals added after the first release, so the older signals keep their values for a seed. */
+    final Random extraRandom;
+    double wear;
+    double cavitation;
+    double fouling;
+    /** Simulated seconds of the current step. */
+    double time;
     private final double phase;
     private double wander;
     double load;
@@ -26,11 +37,15 @@ abstract class AssetModel {
     AssetModel(String id, long seed) {
         this.id = id;
         this.random = new Random(mix(seed, id));
+        this.extraRandom = new Random(mix(seed, id + "#extra"));
         this.phase = random.nextDouble() * 2 * Math.PI;
         this.load = loadAt(0);
     }
 
-    /** The model for an asset id that starts with {@code pump}, {@code motor} or {@code compressor}. */
+    /**
+     * The model for an asset id that starts with {@code pump}, {@code motor}, {@code compressor} or
+     * {@code conveyor}.
+     */
     static AssetModel create(String id, long seed) {
         String kind = id.toLowerCase(Locale.ROOT);
         if (kind.startsWith("pump")) {
@@ -42,10 +57,37 @@ abstract class AssetModel {
         if (kind.startsWith("compressor")) {
             return new Compressor(id, seed);
         }
-        throw new IllegalArgumentException("asset '" + id + "': the id must start with pump, motor or compressor");
+        if (kind.startsWith("conveyor")) {
+            return new Conveyor(id, seed);
+        }
+        throw new IllegalArgumentException("asset '" + id + "': the id must start with pump, motor, compressor or "
+                + "conveyor");
     }
 
     abstract List<SignalDef> signals();
+
+    /** The random generator of signal {@code index}'s noise. */
+    Random noise(int index) {
+        return index < legacySignals() ? random : extraRandom;
+    }
+
+    /** Signals whose noise comes from {@link #random} (the first ones); later ones draw from {@link #extraRandom}. */
+    int legacySignals() {
+        return signals().size();
+    }
+
+    /** Whether the asset can have {@code mode} (bearing_wear, cavitation or fouling). */
+    abstract boolean degrades(FaultType mode);
+
+    /** The signals a degradation mode changes. */
+    List<String> degradedSignals(FaultType mode) {
+        return switch (mode) {
+            case BEARING_WEAR -> List.of("vibration", "bearing_temperature");
+            case CAVITATION -> List.of("discharge_pressure", "flow");
+            case FOULING -> List.of("discharge_temperature");
+            default -> List.of();
+        };
+    }
 
     /**
      * Advances the model to simulated time {@code t} (one sample period {@code dt} later) and writes the noiseless
@@ -56,6 +98,7 @@ abstract class AssetModel {
         double tau = 60;
         wander += -wander * dt / tau + 0.02 * Math.sqrt(2 * dt / tau) * random.nextGaussian();
         load = loadAt(t) + wander;
+        time = t;
         advance(dt, out);
     }
 
@@ -77,13 +120,18 @@ abstract class AssetModel {
         return z ^ (z >>> 31);
     }
 
-    /** Centrifugal pump: bearing temperature ~55 degC (lag 180 s), vibration ~2.5 mm/s, 42 A, 6.2 bar. */
+    /**
+     * Centrifugal pump: bearing temperature ~55 degC (lag 180 s), vibration ~2.5 mm/s, 42 A, 6.2 bar, flow ~120 m3/h.
+     * Bearing wear (1 = fully worn) adds up to 25 degC and doubles the vibration; cavitation (1 = severe) makes the
+     * discharge pressure oscillate by up to 0.8 bar (period 3 s), cuts the flow by up to 30 % and adds vibration.
+     */
     static final class Pump extends AssetModel {
         private static final List<SignalDef> SIGNALS = List.of(
                 new SignalDef("bearing_temperature", "degC", 0.15, 0.01),
                 new SignalDef("vibration", "mm/s", 0.12, 0.001),
                 new SignalDef("current", "A", 0.4, 0.01),
-                new SignalDef("discharge_pressure", "bar", 0.04, 0.001));
+                new SignalDef("discharge_pressure", "bar", 0.04, 0.001),
+                new SignalDef("flow", "m3/h", 0.5, 0.01));
         private double bearing;
 
         Pump(String id, long seed) {
@@ -92,7 +140,7 @@ abstract class AssetModel {
         }
 
         private double bearingTarget() {
-            return AMBIENT + 30 * load * load;
+            return AMBIENT + 30 * load * load + 25 * wear;
         }
 
         @Override
@@ -101,12 +149,23 @@ abstract class AssetModel {
         }
 
         @Override
+        int legacySignals() {
+            return 4;
+        }
+
+        @Override
+        boolean degrades(FaultType mode) {
+            return mode == FaultType.BEARING_WEAR || mode == FaultType.CAVITATION;
+        }
+
+        @Override
         void advance(double dt, double[] out) {
             bearing = lag(bearing, bearingTarget(), dt, 180);
             out[0] = bearing;
-            out[1] = 2.5 * (0.85 + 0.15 * load);
+            out[1] = 2.5 * (0.85 + 0.15 * load) * (1 + wear + 0.3 * cavitation);
             out[2] = 42 * load;
-            out[3] = 6.2 * (0.9 + 0.1 * load);
+            out[3] = 6.2 * (0.9 + 0.1 * load) + 0.8 * cavitation * Math.sin(2 * Math.PI * time / 3);
+            out[4] = 120 * load * (1 - 0.3 * cavitation);
         }
     }
 
@@ -133,6 +192,11 @@ abstract class AssetModel {
         }
 
         @Override
+        boolean degrades(FaultType mode) {
+            return false;
+        }
+
+        @Override
         void advance(double dt, double[] out) {
             winding = lag(winding, windingTarget(), dt, 300);
             out[0] = winding;
@@ -143,7 +207,8 @@ abstract class AssetModel {
 
     /**
      * Screw compressor: discharge pressure ~8 bar follows the load, the current (~65 A) the pressure, and the
-     * discharge temperature (~85 degC, lag 90 s) the pressure ratio.
+     * discharge temperature (~85 degC, lag 90 s) the pressure ratio. Fouling (1 = heavily fouled cooler) adds up to
+     * 20 degC to the discharge temperature.
      */
     static final class Compressor extends AssetModel {
         private static final List<SignalDef> SIGNALS = List.of(
@@ -161,8 +226,13 @@ abstract class AssetModel {
             return 8.0 * (0.85 + 0.15 * load);
         }
 
-        private static double temperatureTarget(double pressure) {
-            return 40 + 45 * pressure / 8.0;
+        private double temperatureTarget(double pressure) {
+            return 40 + 45 * pressure / 8.0 + 20 * fouling;
+        }
+
+        @Override
+        boolean degrades(FaultType mode) {
+            return mode == FaultType.FOULING;
         }
 
         @Override
@@ -177,6 +247,47 @@ abstract class AssetModel {
             out[0] = temperature;
             out[1] = pressure;
             out[2] = 65 * (0.3 + 0.7 * pressure / 8.0);
+        }
+    }
+
+    /**
+     * Belt conveyor drive: motor current ~18 A, belt speed ~1.5 m/s (drops a little under load), vibration ~2.0 mm/s,
+     * drive-end bearing temperature ~45 degC (lag 240 s). Bearing wear adds up to 25 degC and doubles the vibration.
+     */
+    static final class Conveyor extends AssetModel {
+        private static final List<SignalDef> SIGNALS = List.of(
+                new SignalDef("current", "A", 0.2, 0.01),
+                new SignalDef("speed", "m/s", 0.005, 0.001),
+                new SignalDef("vibration", "mm/s", 0.1, 0.001),
+                new SignalDef("bearing_temperature", "degC", 0.15, 0.01));
+        private double bearing;
+
+        Conveyor(String id, long seed) {
+            super(id, seed);
+            bearing = bearingTarget();
+        }
+
+        private double bearingTarget() {
+            return AMBIENT + 20 * load * load + 25 * wear;
+        }
+
+        @Override
+        List<SignalDef> signals() {
+            return SIGNALS;
+        }
+
+        @Override
+        boolean degrades(FaultType mode) {
+            return mode == FaultType.BEARING_WEAR;
+        }
+
+        @Override
+        void advance(double dt, double[] out) {
+            bearing = lag(bearing, bearingTarget(), dt, 240);
+            out[0] = 18 * load;
+            out[1] = 1.5 * (1.02 - 0.02 * load);
+            out[2] = 2.0 * (0.9 + 0.1 * load) * (1 + wear);
+            out[3] = bearing;
         }
     }
 }

@@ -157,7 +157,9 @@ public final class MqttPlantPublisher implements AutoCloseable {
         try {
             List<SimSample> samples = source.tick(clock.instant());
             for (SimSample sample : samples) {
-                publish(sample);
+                if (!sample.dropout()) { // a dropout fault: the signal publishes nothing
+                    publish(sample);
+                }
             }
         } catch (RuntimeException e) {
             // never let an exception cancel the periodic task

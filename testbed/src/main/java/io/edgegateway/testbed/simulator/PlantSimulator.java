@@ -9,7 +9,12 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * A small plant: pumps, motors and compressors (see {@link AssetModel}) with injected sensor faults.
+ * A small plant: pumps, motors, compressors and conveyors (see {@link AssetModel}) with injected sensor faults
+ * (spike, drift, stuck, dropout) and slow degradations (bearing wear, cavitation, fouling).
+ *
+ * <p>A degradation changes the asset's model (its severity grows linearly from 0 at the start to the magnitude at
+ * the end, then the asset counts as repaired); its ground truth is one record per signal it changes. A dropout
+ * marks the signal's samples {@link SimSample#dropout()}: publishers leave them out or publish a bad status.
  *
  * <p>Deterministic: for a seed, a sample rate, the assets and the faults, the n-th call of {@link #tick(Instant)}
  * always returns the same values. The tick index drives the physics and the fault timing (simulated time
@@ -35,6 +40,7 @@ public final class PlantSimulator implements SampleSource {
     private final double[][] reported;
     private final List<ActiveFault> faults = new ArrayList<>();
     private final List<GroundTruth> groundTruth = new ArrayList<>();
+    private final boolean[][] dropped;
     private Consumer<List<GroundTruth>> groundTruthListener;
     private long index;
 
@@ -65,9 +71,11 @@ public final class PlantSimulator implements SampleSource {
         }
         truth = new double[models.size()][];
         reported = new double[models.size()][];
+        dropped = new boolean[models.size()][];
         for (int a = 0; a < models.size(); a++) {
             truth[a] = new double[models.get(a).signals().size()];
             reported[a] = new double[truth[a].length];
+            dropped[a] = new boolean[truth[a].length];
         }
         for (FaultSpec fault : faults == null ? List.<FaultSpec>of() : faults) {
             this.faults.add(resolve(fault));
@@ -79,6 +87,14 @@ public final class PlantSimulator implements SampleSource {
             AssetModel model = models.get(a);
             if (model.id.equals(fault.asset())) {
                 List<SignalDef> signals = model.signals();
+                if (fault.type().isDegradation()) {
+                    if (!model.degrades(fault.type())) {
+                        throw new IllegalArgumentException("fault " + fault + ": asset " + fault.asset()
+                                + " cannot have " + fault.type().id() + " (bearing_wear: pumps and conveyors; "
+                                + "cavitation: pumps; fouling: compressors)");
+                    }
+                    return new ActiveFault(fault, a, -1, 0);
+                }
                 for (int s = 0; s < signals.size(); s++) {
                     if (signals.get(s).name().equals(fault.signal())) {
                         return new ActiveFault(fault, a, s, signals.get(s).noiseSigma());
@@ -155,17 +171,30 @@ public final class PlantSimulator implements SampleSource {
     public List<SimSample> tick(Instant now) {
         Objects.requireNonNull(now, "now");
         double t = index * dt;
+        for (AssetModel model : models) {
+            model.wear = 0;
+            model.cavitation = 0;
+            model.fouling = 0;
+        }
+        boolean changed = false;
+        for (ActiveFault fault : faults) {
+            if (fault.spec.type().isDegradation()) {
+                changed |= fault.apply(t, now);
+            }
+        }
         for (int a = 0; a < models.size(); a++) {
             AssetModel model = models.get(a);
             model.step(t, dt, truth[a]);
             List<SignalDef> signals = model.signals();
             for (int s = 0; s < truth[a].length; s++) {
-                truth[a][s] += signals.get(s).noiseSigma() * model.random.nextGaussian();
+                truth[a][s] += signals.get(s).noiseSigma() * model.noise(s).nextGaussian();
             }
+            java.util.Arrays.fill(dropped[a], false);
         }
-        boolean changed = false;
         for (ActiveFault fault : faults) {
-            changed |= fault.apply(t, now);
+            if (!fault.spec.type().isDegradation()) {
+                changed |= fault.apply(t, now);
+            }
         }
         List<SimSample> samples = new ArrayList<>();
         for (int a = 0; a < models.size(); a++) {
@@ -174,6 +203,10 @@ public final class PlantSimulator implements SampleSource {
             for (int s = 0; s < truth[a].length; s++) {
                 SignalDef signal = signals.get(s);
                 double value = round(truth[a][s], signal.resolution());
+                if (dropped[a][s]) {
+                    samples.add(new SimSample(model.id, signal.name(), value, signal.unit(), now, true));
+                    continue; // a stuck fault after the dropout freezes the last value really reported
+                }
                 reported[a][s] = value;
                 samples.add(new SimSample(model.id, signal.name(), value, signal.unit(), now));
             }
@@ -200,6 +233,8 @@ public final class PlantSimulator implements SampleSource {
         final double sigma;
         double frozen;
         int truthIndex = -1;
+        /** Ground-truth records of a degradation, one per signal it changes. */
+        final List<Integer> truthIndexes = new ArrayList<>();
         boolean ended;
         Instant lastActive;
 
@@ -222,15 +257,40 @@ public final class PlantSimulator implements SampleSource {
             if (!active) {
                 if (started) {
                     ended = true;
-                    GroundTruth record = groundTruth.get(truthIndex);
-                    groundTruth.set(truthIndex, new GroundTruth(record.asset(), record.signal(), record.fault(),
-                            record.start(), lastActive, record.magnitude()));
+                    for (int i : truthIndexes) {
+                        GroundTruth record = groundTruth.get(i);
+                        groundTruth.set(i, new GroundTruth(record.asset(), record.signal(), record.fault(),
+                                record.start(), lastActive, record.magnitude()));
+                    }
                     return true;
                 }
                 return false;
             }
             boolean changed = false;
+            if (spec.type().isDegradation()) {
+                AssetModel model = models.get(asset);
+                if (!started) {
+                    truthIndex = groundTruth.size();
+                    for (String name : model.degradedSignals(spec.type())) {
+                        truthIndexes.add(groundTruth.size());
+                        groundTruth.add(new GroundTruth(spec.asset(), name, spec.type().id(), now, null,
+                                spec.magnitude()));
+                    }
+                    changed = true;
+                }
+                double severity = spec.magnitude() * Math.min(1, (t - spec.startSeconds())
+                        / Math.max(spec.durationSeconds(), dt));
+                switch (spec.type()) {
+                    case BEARING_WEAR -> model.wear += severity;
+                    case CAVITATION -> model.cavitation += severity;
+                    case FOULING -> model.fouling += severity;
+                    default -> throw new IllegalStateException(spec.type().id());
+                }
+                lastActive = now;
+                return changed;
+            }
             if (!started) {
+                truthIndexes.add(groundTruth.size());
                 frozen = index == 0 ? round(truth[asset][signal], models.get(asset).signals().get(signal).resolution())
                         : reported[asset][signal];
                 truthIndex = groundTruth.size();
@@ -242,6 +302,8 @@ public final class PlantSimulator implements SampleSource {
                 case SPIKE -> truth[asset][signal] += spec.magnitude() * sigma;
                 case DRIFT -> truth[asset][signal] += spec.magnitude() * (t - spec.startSeconds()) / 60.0;
                 case STUCK -> truth[asset][signal] = frozen;
+                case DROPOUT -> dropped[asset][signal] = true;
+                default -> throw new IllegalStateException(spec.type().id());
             }
             lastActive = now;
             return changed;

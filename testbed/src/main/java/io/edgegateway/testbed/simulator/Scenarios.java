@@ -16,7 +16,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <p>Compact form: comma-separated entries {@code asset/signal:type@start+duration*magnitude}, times in seconds,
  * e.g. {@code pump-1/vibration:spike@20+1*8, motor-1/winding_temperature:drift@35+60*15,
  * compressor-1/discharge_pressure:stuck@50+30}. {@code +duration} may be left out for a spike (one sample);
- * {@code *magnitude} must be left out or 0 for stuck. {@code none} or an empty string is no fault.
+ * {@code *magnitude} must be left out or 0 for stuck and dropout. {@code none} or an empty string is no fault.
+ * Slow degradations change a whole asset: {@code asset:type@start+duration*severity} (or {@code asset/*:...}), e.g.
+ * {@code pump-1:bearing_wear@60+600*1}, {@code pump-1:cavitation@0+300*0.8}, {@code compressor-1:fouling@0+900*1};
+ * the severity grows linearly from 0 to the magnitude over the duration.
  *
  * <p>JSON form: an array of fault objects, or an object with such an array under {@code "faults"}; each
  * {@code {"asset": "pump-1", "signal": "vibration", "type": "spike", "start": 20, "duration": 1, "magnitude": 8}}
@@ -74,7 +77,10 @@ public final class Scenarios {
         int slash = entry.indexOf('/');
         int colon = entry.indexOf(':');
         int at = entry.indexOf('@');
-        if (slash < 0) {
+        if ((slash < 0 || slash > colon) && colon > 0 && at > colon
+                && FaultType.parse(entry.substring(colon + 1, at)).isDegradation()) {
+            slash = colon; // asset:degradation@...: the whole asset
+        } else if (slash < 0) {
             throw new IllegalArgumentException("no '/' between asset and signal");
         }
         if (colon < 0 || colon < slash) {
@@ -84,7 +90,7 @@ public final class Scenarios {
             throw new IllegalArgumentException("no '@' before the start time");
         }
         String asset = entry.substring(0, slash).trim();
-        String signal = entry.substring(slash + 1, colon).trim();
+        String signal = slash == colon ? "*" : entry.substring(slash + 1, colon).trim();
         if (asset.isEmpty()) {
             throw new IllegalArgumentException("empty asset");
         }
@@ -113,13 +119,14 @@ public final class Scenarios {
             duration = 0.0;
         }
         if (magnitude == null) {
-            if (type != FaultType.STUCK) {
+            if (type.hasMagnitude()) {
                 throw new IllegalArgumentException(type.id() + " needs a magnitude ('*"
-                        + (type == FaultType.SPIKE ? "sigmas" : "units per minute") + "')");
+                        + (type == FaultType.SPIKE ? "sigmas" : type.isDegradation() ? "severity"
+                        : "units per minute") + "')");
             }
             magnitude = 0.0;
-        } else if (type == FaultType.STUCK && magnitude != 0) {
-            throw new IllegalArgumentException("stuck takes no magnitude (got " + magnitude + ")");
+        } else if (!type.hasMagnitude() && magnitude != 0) {
+            throw new IllegalArgumentException(type.id() + " takes no magnitude (got " + magnitude + ")");
         }
         return new FaultSpec(asset, signal, type, start, duration, magnitude);
     }
@@ -183,8 +190,9 @@ public final class Scenarios {
                 double start = jsonNumber(node, "start", true);
                 Double duration = node.has("duration") ? jsonNumber(node, "duration", true) : null;
                 Double magnitude = node.has("magnitude") ? jsonNumber(node, "magnitude", false) : null;
-                faults.add(fault(text(node, "asset", node.get("asset")), text(node, "signal", node.get("signal")),
-                        type, start, duration, magnitude));
+                String signal = type.isDegradation() && !node.has("signal") ? "*"
+                        : text(node, "signal", node.get("signal"));
+                faults.add(fault(text(node, "asset", node.get("asset")), signal, type, start, duration, magnitude));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("fault " + (i + 1) + " " + node + ": " + e.getMessage(), e);
             }

@@ -34,10 +34,16 @@ import picocli.CommandLine.Spec;
  * or, blocking for the configured duration, {@code SimulatorCommand.forBroker(url).durationSeconds(90).run()}.
  */
 @Command(name = "testbed", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Simulates a small plant (pumps, motors, compressors) with injected sensor faults and publishes"
-                + " its samples to an MQTT broker on plant/<asset>/<signal>.",
+        description = {"Simulates a small plant (pumps, motors, compressors; conveyors with --assets) with injected"
+                + " sensor faults and slow degradation, and publishes its samples to an MQTT broker on"
+                + " plant/<asset>/<signal>.",
                 "Faults: asset/signal:type@start+duration*magnitude, comma-separated; type spike (magnitude in noise"
-                        + " sigmas; no duration = one sample), drift (units per minute) or stuck (no magnitude).",
+                        + " sigmas; no duration = one sample), drift (units per minute), stuck or dropout (no"
+                        + " magnitude; dropout: the signal is not published for the duration).",
+                "Degradation: asset:type@start+duration*severity (severity grows from 0 to the magnitude, 1 = severe);"
+                        + " bearing_wear (pumps, conveyors: vibration and bearing_temperature creep up), cavitation"
+                        + " (pumps: discharge_pressure oscillates, flow drops), fouling (compressors:"
+                        + " discharge_temperature creeps up), e.g. pump-1:bearing_wear@60+600*1.",
                 "With --cmapss-units it also replays NASA C-MAPSS engines run to failure as assets engine-<unit>,"
                         + " one cycle every --cmapss-cycle-ms (the gateway's RUL estimator sees them wear out)."})
 public class SimulatorCommand implements Callable<Integer> {
@@ -57,7 +63,8 @@ public class SimulatorCommand implements Callable<Integer> {
     private long seed = 42;
 
     @Option(names = "--assets", split = ",", paramLabel = "IDS",
-            description = "Asset ids, comma-separated; each starts with pump, motor or compressor; 'none': no plant"
+            description = "Asset ids, comma-separated; each starts with pump, motor, compressor or conveyor (e.g."
+                    + " conveyor-1: current, speed, vibration, bearing_temperature); 'none': no plant"
                     + " (e.g. to replay C-MAPSS engines only).")
     private List<String> assets = new ArrayList<>(PlantSimulator.DEFAULT_ASSETS);
 

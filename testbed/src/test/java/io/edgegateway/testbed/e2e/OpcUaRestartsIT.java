@@ -28,13 +28,17 @@ import io.edgegateway.testbed.simulator.PlantSimulator;
  * The OPC UA plant server is stopped and started again on the same port 5 times while the real gateway subscribes
  * to it (issue 3): every time, data resumes within 15 s, the server holds exactly the configured monitored items
  * (the source re-created its subscription once, not twice), and the gateway's live threads stay where they were
- * after the first reconnection (compiler threads excluded; Milo's shared pools grow once, then are reused).
+ * after the first reconnection (compiler threads excluded; Milo's shared pools grow once, then are reused); and the
+ * gap is marked, not silent: each restart gives exactly one BAD sample per monitored item, counted in the source's
+ * health detail ("gaps marked N (open M)") that the uplink publishes in the metrics' {@code sources}.
  */
 class OpcUaRestartsIT {
 
     private static final int RESTARTS = 5;
     private static final double RESUME_LIMIT_S = 15;
     private static final int THREAD_MARGIN = 3;
+    private static final String SOURCE = "opcua:plant";
+    private static final Pattern GAPS = Pattern.compile("gaps marked (\\d+) \\(open (\\d+)\\)");
     private static final Pattern JAVA_THREAD = Pattern.compile("^\"(.*)\" #\\d+", Pattern.MULTILINE);
 
     @TempDir
@@ -62,7 +66,7 @@ class OpcUaRestartsIT {
         int configured = server.variableCount();
         f = new GatewayFixture(dir, "it-opcua-restarts");
         GatewayHomes.configure(f.home, "io.edgegateway.opcua.source-plant.cfg", Map.of(
-                "endpoint.url", server.endpointUrl(), "nodes", "Objects/Plant/*/*", "sampling.interval.ms", "100"));
+                "endpoint.url", server.endpointUrl(), "source.name", "plant", "nodes", "Objects/Plant/*/*", "sampling.interval.ms", "100"));
         f.startGateway();
         f.awaitMetrics(m -> m.path("accepted").asLong() > 50, Duration.ofSeconds(45));
         awaitMonitoredItems(configured, Duration.ofSeconds(10));
@@ -83,6 +87,14 @@ class OpcUaRestartsIT {
             awaitMonitoredItems(configured, Duration.ofSeconds(5));
             Thread.sleep(1500); // a duplicate subscription would show up on the server by now
             long items = server.monitoredItemCount();
+            long expectedMarks = (long) i * configured;
+            JsonNode gapsNow = f.awaitMetrics(m -> gaps(m, 2) == 0 && gaps(m, 1) >= expectedMarks,
+                    Duration.ofSeconds(15));
+            long marks = gaps(gapsNow, 1);
+            System.out.printf(Locale.ROOT, "OPC UA restart %d: gap marks %d (expected %d), source: %s%n", i, marks,
+                    expectedMarks, gapsNow.path("sources").path(SOURCE));
+            assertThat(marks).as("restart %d: one BAD gap mark per monitored item per restart", i)
+                    .isEqualTo(expectedMarks);
             List<String> threads = javaThreads(jcmd(f.gateway.pid(), "Thread.print"));
             System.out.printf(Locale.ROOT, "OPC UA restart %d: data resumed %.1f s after the server started "
                     + "(accepted %d -> %d); monitored items on the server %d (configured %d); gateway threads %d%n",
@@ -105,6 +117,12 @@ class OpcUaRestartsIT {
                 + "server starts%n", resumed.stream().map(s -> String.format(Locale.ROOT, "%.1f", s)).toList(),
                 subscriptions, RESTARTS);
         assertThat(subscriptions).as("one subscription per server start; log:%n%s", log).isEqualTo(1 + RESTARTS);
+    }
+
+    /** Group 1 (gaps marked) or 2 (open now) of the source's health detail; -1 when it does not say. */
+    private static long gaps(JsonNode metrics, int group) {
+        Matcher m = GAPS.matcher(metrics.path("sources").path(SOURCE).path("detail").asText(""));
+        return m.find() ? Long.parseLong(m.group(group)) : -1;
     }
 
     private void awaitMonitoredItems(int expected, Duration timeout) throws Exception {

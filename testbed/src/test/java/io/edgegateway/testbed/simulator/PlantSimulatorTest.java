@@ -52,7 +52,7 @@ class PlantSimulatorTest {
 
         assertThat(samples).extracting(s -> s.asset() + "/" + s.signal() + " " + s.unit()).containsExactly(
                 "pump-1/bearing_temperature degC", "pump-1/vibration mm/s", "pump-1/current A",
-                "pump-1/discharge_pressure bar",
+                "pump-1/discharge_pressure bar", "pump-1/flow m3/h",
                 "motor-1/winding_temperature degC", "motor-1/vibration mm/s", "motor-1/current A",
                 "compressor-1/discharge_temperature degC", "compressor-1/discharge_pressure bar",
                 "compressor-1/current A");
@@ -257,12 +257,12 @@ class PlantSimulatorTest {
         assertThatThrownBy(() -> simulator(1, Scenarios.parse("pump-1/vibrations:spike@1*3").get(0)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("fault pump-1/vibrations:spike@1+0*3: asset pump-1 has no signal 'vibrations' (signals:"
-                        + " bearing_temperature, vibration, current, discharge_pressure)");
+                        + " bearing_temperature, vibration, current, discharge_pressure, flow)");
         assertThatThrownBy(() -> simulator(1, Scenarios.parse("pump-9/vibration:spike@1*3").get(0)))
                 .hasMessage("fault pump-9/vibration:spike@1+0*3: asset 'pump-9' is not simulated (assets: pump-1,"
                         + " motor-1, compressor-1)");
         assertThatThrownBy(() -> new PlantSimulator(1, RATE, List.of(), List.of("fan-1")))
-                .hasMessage("asset 'fan-1': the id must start with pump, motor or compressor");
+                .hasMessage("asset 'fan-1': the id must start with pump, motor, compressor or conveyor");
         assertThatThrownBy(() -> new PlantSimulator(1, 0, List.of(), null))
                 .hasMessage("sample rate 0.0 Hz must be in (0, 1000]");
     }

@@ -57,7 +57,7 @@ class ScenariosTest {
         "pump-1vibration:spike@20+1*8 | fault 1 'pump-1vibration:spike@20+1*8': no '/' between asset and signal",
         "pump-1/vibration-spike@20+1*8 | fault 1 'pump-1/vibration-spike@20+1*8': no ':' before the fault type",
         "pump-1/vibration:spike20+1*8 | fault 1 'pump-1/vibration:spike20+1*8': no '@' before the start time",
-        "pump-1/vibration:spik@20+1*8 | fault 1 'pump-1/vibration:spik@20+1*8': unknown fault type 'spik' (expected spike, drift or stuck)",
+        "pump-1/vibration:spik@20+1*8 | fault 1 'pump-1/vibration:spik@20+1*8': unknown fault type 'spik' (expected spike, drift, stuck, dropout, bearing_wear, cavitation or fouling)",
         "pump-1/vibration:spike@x+1*8 | fault 1 'pump-1/vibration:spike@x+1*8': start 'x' is not a number",
         "pump-1/vibration:spike@-3+1*8 | fault 1 'pump-1/vibration:spike@-3+1*8': start -3 must be >= 0",
         "pump-1/vibration:spike@3+1*NaN | fault 1 'pump-1/vibration:spike@3+1*NaN': magnitude 'NaN' is not a finite number",
@@ -113,6 +113,6 @@ class ScenariosTest {
                 .hasMessage("expected an array of faults, or an object with a \"faults\" array");
         assertThatThrownBy(() -> Scenarios.parseJson("[{")).hasMessageStartingWith("not valid JSON: ");
         assertThatThrownBy(() -> Scenarios.parseJson("[{\"asset\":\"a\",\"signal\":\"s\",\"type\":\"wobble\","
-                + "\"start\":1}]")).hasMessageEndingWith("unknown fault type 'wobble' (expected spike, drift or stuck)");
+                + "\"start\":1}]")).hasMessageEndingWith("unknown fault type 'wobble' (expected spike, drift, stuck, dropout, bearing_wear, cavitation or fouling)");
     }
 }

@@ -67,7 +67,7 @@ class SimulatorCommandTest {
     @Test
     void badOptionsAreUsageErrorsWithAClearMessage() {
         assertUsageError(List.of("--broker", "tcp://h:1", "--faults", "pump-1/current:spik@1*3"),
-                "fault 1 'pump-1/current:spik@1*3': unknown fault type 'spik' (expected spike, drift or stuck)");
+                "fault 1 'pump-1/current:spik@1*3': unknown fault type 'spik' (expected spike, drift, stuck, dropout, bearing_wear, cavitation or fouling)");
         assertUsageError(List.of("--broker", "tcp://h:1", "--faults", "pump-1/currents:spike@1*3"),
                 "asset pump-1 has no signal 'currents'");
         assertUsageError(List.of("--broker", "tcp://h:1", "--format", "xml"),

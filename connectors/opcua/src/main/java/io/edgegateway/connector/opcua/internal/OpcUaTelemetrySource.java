@@ -241,6 +241,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     private final AtomicLong recreated = new AtomicLong();
     private final AtomicLong notificationsLost = new AtomicLong();
     private volatile Instant lastKeepAlive;
+    private GapMarker gaps;
     /** The one pending re-subscription (scheduler thread only): a new failure never starts a second retry chain. */
     private ScheduledFuture<?> pendingSubscribe;
     /** Nodes per Browse / Read call, from the server's operation limits (scheduler thread only). */
@@ -354,6 +355,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         this.sourceId = "opcua:" + name;
         this.reconnectDelayMs = s.reconnectMinMs();
         this.handoff = new ArrayBlockingQueue<>(s.handoff());
+        this.gaps = new GapMarker(sourceId);
         String homeProperty = context.getProperty("gateway.home");
         this.home = homeProperty == null || homeProperty.isBlank() ? null : Path.of(homeProperty);
         this.pki = new Pki(Pki.dir(s.pkiDir(), homeProperty));
@@ -447,6 +449,10 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         if (connected && subscriptionId != null && keepAlive != null) {
             d = d + ", last keep-alive " + keepAlive;
         }
+        GapMarker g = gaps;
+        if (g != null) {
+            d = d + ", gaps marked " + g.marked() + " (open " + g.open() + ")";
+        }
         return new SourceHealth(connected, d, lastMessage, messages.get());
     }
 
@@ -501,6 +507,9 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         props.put("opcua.monitored.items.refused", refused);
         props.put("opcua.subscription.recreated", recreated.get());
         props.put("opcua.notifications.lost", notificationsLost.get());
+        if (gaps != null) {
+            props.put("opcua.gaps.marked", gaps.marked());
+        }
         Integer id = subscriptionId;
         if (id != null) {
             props.put("opcua.subscription.id", id);
@@ -581,6 +590,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 @Override
                 public void onSessionInactive(UaSession session) {
                     sessionActive = false;
+                    markGap("session lost");
                     setDetail("session to " + settings.endpointUrl() + " lost; Milo reconnects");
                     LOG.warn("OPC UA source '{}': session to {} inactive", name, settings.endpointUrl());
                 }
@@ -798,6 +808,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                     status);
             if (s == subscription) {
                 subscriptionLost = true;
+                markGap("subscription not transferred");
             }
             schedule(() -> ensureSubscription(false), 0);
         }
@@ -805,6 +816,9 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         @Override
         public void onWatchdogTimerElapsed(OpcUaSubscription s) {
             LOG.info("OPC UA source '{}': no publish response or keep-alive within the watchdog time", name);
+            if (s == subscription) {
+                markGap("subscription watchdog");
+            }
             if (s == subscription && sessionActive) {
                 subscriptionLost = true;
                 schedule(() -> ensureSubscription(false), 0);
@@ -816,6 +830,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             LOG.info("OPC UA source '{}': subscription status {}", name, status);
             if (s == subscription && status != null && status.isBad()) {
                 subscriptionLost = true;
+                markGap("subscription status " + status);
                 schedule(() -> ensureSubscription(false), 0);
             }
         }
@@ -856,6 +871,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 ingest.reject(sourceId, RejectReason.NON_FINITE_VALUE, t.nodeId().toParseableString() + ": " + d);
                 return;
             }
+            gaps.onValue(t.asset(), t.signal(), t.unit(), d, quality);
             Instant sourceTime = value.getSourceTime() == null || value.getSourceTime().isNull() ? null
                     : value.getSourceTime().getJavaInstant();
             TelemetrySample sample = new TelemetrySample(t.asset(), t.signal(), d, t.unit(), quality, sourceTime, now,
@@ -866,6 +882,37 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             }
         } catch (RuntimeException e) {
             LOG.warn("OPC UA source '{}': cannot handle a value of {}: {}", name, t.nodeId(), e.toString());
+        }
+    }
+
+    /**
+     * The session or the subscription is lost (any thread, never blocks): each monitored item not yet in a gap gets
+     * one BAD sample through the hand-off queue, behind the values already received, so the gap is visible
+     * downstream instead of silent; the item's next value that is not BAD ends it.
+     */
+    private void markGap(String why) {
+        GapMarker g = gaps;
+        if (g == null || closed) {
+            return;
+        }
+        try {
+            List<TelemetrySample> marks = g.open(Instant.now());
+            if (marks.isEmpty()) {
+                return;
+            }
+            int dropped = 0;
+            for (TelemetrySample m : marks) {
+                if (!handoff.offer(m)) {
+                    dropped++;
+                }
+            }
+            if (dropped > 0) {
+                ingest.reject(sourceId, RejectReason.QUEUE_FULL, "OPC UA hand-off queue full (" + settings.handoff()
+                        + "); dropped " + dropped + " gap marks");
+            }
+            LOG.info("OPC UA source '{}': {}; marked the gap with a BAD sample for {} items", name, why, marks.size());
+        } catch (RuntimeException e) {
+            LOG.warn("OPC UA source '{}': cannot mark the gap: {}", name, e.toString());
         }
     }
 

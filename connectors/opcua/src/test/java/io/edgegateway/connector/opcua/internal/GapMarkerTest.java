@@ -1,0 +1,71 @@
+package io.edgegateway.connector.opcua.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.edgegateway.api.Quality;
+import io.edgegateway.api.TelemetrySample;
+
+class GapMarkerTest {
+
+    private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Test
+    void oneBadSampleWithTheLastValuePerItemHoweverManyLossEventsReportTheSameOutage() {
+        GapMarker g = new GapMarker("opcua:plant");
+        g.onValue("pump-1", "flow", "m3/h", 41.5, Quality.GOOD);
+        g.onValue("pump-1", "flow", "m3/h", 42.0, Quality.GOOD);
+        g.onValue("pump-1", "vibration", "mm/s", 2.5, Quality.UNCERTAIN);
+
+        List<TelemetrySample> marks = g.open(T);
+        assertThat(g.open(T.plusSeconds(1))).as("transfer failed after session lost: same outage").isEmpty();
+        assertThat(g.open(T.plusSeconds(2))).as("watchdog: same outage").isEmpty();
+
+        assertThat(marks).hasSize(2).allSatisfy(s -> {
+            assertThat(s.quality()).isEqualTo(Quality.BAD);
+            assertThat(s.sourceId()).isEqualTo("opcua:plant");
+            assertThat(s.sourceTime()).isEqualTo(T);
+            assertThat(Double.isFinite(s.value())).as("finite: nothing downstream sees NaN").isTrue();
+        });
+        assertThat(marks).filteredOn(s -> s.signal().equals("flow")).singleElement()
+                .satisfies(s -> {
+                    assertThat(s.value()).isEqualTo(42.0);
+                    assertThat(s.unit()).isEqualTo("m3/h");
+                });
+        assertThat(g.marked()).isEqualTo(2);
+        assertThat(g.open()).isEqualTo(2);
+    }
+
+    @Test
+    void theFirstValueThatIsNotBadEndsAnItemsGapAndTheNextOutageIsMarkedAgain() {
+        GapMarker g = new GapMarker("opcua:plant");
+        g.onValue("pump-1", "flow", "m3/h", 40, Quality.GOOD);
+        g.onValue("pump-1", "discharge_pressure", "bar", 6, Quality.GOOD);
+        for (int restart = 1; restart <= 5; restart++) {
+            assertThat(g.open(T)).hasSize(2);
+            g.onValue("pump-1", "flow", "m3/h", Double.NaN, Quality.BAD); // a bad value does not end the gap
+            assertThat(g.open()).isEqualTo(2);
+            g.onValue("pump-1", "flow", "m3/h", 40 + restart, Quality.GOOD);
+            assertThat(g.open()).isEqualTo(1);
+            g.onValue("pump-1", "discharge_pressure", "bar", 6, Quality.GOOD);
+            assertThat(g.open()).isZero();
+        }
+        assertThat(g.marked()).isEqualTo(10);
+        assertThat(g.ended()).isEqualTo(10);
+    }
+
+    @Test
+    void noItemsNoMarksAndAnItemThatNeverHadAUsableValueIsMarkedWithNaN() {
+        GapMarker g = new GapMarker("opcua:plant");
+        assertThat(g.open(T)).isEmpty();
+        g.onValue("pump-1", "flow", "m3/h", Double.NaN, Quality.BAD);
+        assertThat(g.open(T)).singleElement().satisfies(s -> {
+            assertThat(s.quality()).isEqualTo(Quality.BAD);
+            assertThat(s.value()).isNaN();
+        });
+    }
+}
