@@ -177,6 +177,9 @@ final class FaultRig implements AutoCloseable {
         final Map<String, JsonNode> alertJson = new ConcurrentHashMap<>();
         final AtomicInteger alertMessages = new AtomicInteger();
         final AtomicReference<JsonNode> metrics = new AtomicReference<>();
+        /** Alerts whose first arrival came after a later-observed alert of the same asset. */
+        final AtomicInteger outOfOrder = new AtomicInteger();
+        private final Map<String, Long> latestObserved = new ConcurrentHashMap<>();
         private final MqttClient client;
         private final MqttConnectOptions options = new MqttConnectOptions();
         private final String filter;
@@ -201,8 +204,17 @@ final class FaultRig implements AutoCloseable {
                     if (topic.contains("/alerts/")) {
                         String alertId = json.path("alertId").asText();
                         alertMessages.incrementAndGet();
-                        alerts.computeIfAbsent(alertId, k -> new AtomicInteger()).incrementAndGet();
+                        boolean first = alerts.computeIfAbsent(alertId, k -> new AtomicInteger()).incrementAndGet() == 1;
                         alertJson.putIfAbsent(alertId, json);
+                        if (first) { // per asset, alerts first arrive in the order they were observed
+                            long observed = java.time.Instant.parse(json.path("observedTime").asText()).toEpochMilli();
+                            long before = latestObserved.getOrDefault(json.path("assetId").asText(), Long.MIN_VALUE);
+                            if (observed < before) {
+                                outOfOrder.incrementAndGet();
+                            } else {
+                                latestObserved.put(json.path("assetId").asText(), observed);
+                            }
+                        }
                     } else if (topic.endsWith("/metrics")) {
                         metrics.set(json);
                     }

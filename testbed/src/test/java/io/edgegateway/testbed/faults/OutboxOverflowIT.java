@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Fault 4: the outbox holds C = 1000 messages; 1.5 C alerts are raised while the uplink broker is down. Exactly
+ * Fault 4, the issue's size: the outbox holds C = 10,000 messages; 1.5 C alerts are raised while the uplink broker is
+ * down. Exactly
  * 0.5 C are handled by the overflow policy and counted; the C others are delivered: the newest with drop-oldest,
  * the oldest with reject-new. (The pipeline's two workers raise alerts of different assets in slightly different
  * orders than the samples were published, so which pairs were kept is checked within {@link #SLACK} pairs; the
@@ -20,9 +21,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 class OutboxOverflowIT {
 
-    private static final int C = 1000;
+    private static final int C = 10_000;
     private static final long TS = 1_700_000_000_000L;
-    private static final int SLACK = 100;
+    private static final int SLACK = C / 10;
 
     @TempDir
     Path dir;
@@ -63,6 +64,9 @@ class OutboxOverflowIT {
                     m.path("alerts").asLong(), m.path("outbox_stored").asLong(), m.path("outbox_dropped").asLong(),
                     m.path("outbox_delivered").asLong(), rig.checker.distinct(), (oldest - TS) / 2,
                     (newest - TS) / 2);
+            long heap = io.edgegateway.testbed.harness.HeapInfo.usedBytes(rig.gateway.pid());
+            System.out.printf("FAULT 4 overflow-%s: gateway heap used %d MiB (bound: -Xmx256m)%n", policy, heap >> 20);
+            assertThat(heap).as("heap within its bound").isLessThan(256L << 20);
             assertThat(m.path("outbox_dropped").asLong()).isEqualTo(n - C);
             assertThat(m.path("outbox_delivered").asLong()).isEqualTo(C);
             assertThat(m.path("outbox_expired").asLong()).isZero();

@@ -208,7 +208,7 @@ public class ModelTracker implements HealthReporter {
             loaded.incrementAndGet();
             rejections.remove(bundle.getBundleId());
             String inService = inService(p.id());
-            LOG.info("Model {} {} ({}) loaded from bundle {} (load {} ms, warm-up {} ms, engine start {} ms); in service: {}{}",
+            LOG.info("Model {} {} loaded ({}) from bundle {} (load {} ms, warm-up {} ms, engine start {} ms); in service: {}{}",
                     p.id(), p.version(), p.kind(), name, p.loadMillis(), p.warmupMillis(), DjlEngine.startMillis(),
                     inService, before.map(b -> " (was " + b.model().version() + ")").orElse(""));
         } catch (IOException | RuntimeException | LinkageError e) {
