@@ -26,7 +26,7 @@ import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.GatewayProcess;
 import io.edgegateway.testbed.harness.MosquittoBroker;
 import io.edgegateway.testbed.harness.MqttRecorder;
-import io.edgegateway.testbed.harness.TestPki;
+import io.edgegateway.mqtt.support.TestPki;
 
 /**
  * Mutual TLS against a real mosquitto whose TLS listener requires a client certificate signed by the plant's CA

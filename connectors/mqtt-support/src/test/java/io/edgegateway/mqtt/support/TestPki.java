@@ -42,7 +42,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * certificates, written as PEM files the way an operator receives them (certificate, and an unencrypted key as
  * PKCS#8 or in the traditional PKCS#1 / SEC1 form).
  */
-final class TestPki {
+public final class TestPki {
 
     /** How a private key is written. */
     public enum KeyFormat { PKCS8, TRADITIONAL }
