@@ -17,25 +17,45 @@ import java.util.concurrent.CompletionStage;
  */
 public interface DeploymentAgent {
 
+    /*
+     * A "target" names one installed bundle: its location (contains ':', e.g. file:/.../deploy/rules.jar), or its
+     * symbolic name, optionally with a version ("io.edgegateway.rules-basic@1.2.0"); without a version, the newest
+     * installed version of that name.
+     */
+
     /**
-     * Installs an artifact, or updates the installed bundle of the same symbolic name: verify the signature over
-     * the artifact's SHA-256 against the trusted keys (unless development mode allows unsigned artifacts), stage,
-     * start, watch the health window, then commit or roll back to the previous version.
+     * Installs an artifact as a new bundle: verify the signature over the artifact's SHA-256 against the trusted keys
+     * (unless development mode allows unsigned artifacts), install, start, watch the health window, then commit, or
+     * uninstall it again. Several versions of one symbolic name may be installed side by side (model bundles are:
+     * the model tracker serves the newest and falls back to the next when it goes); the same name and version twice
+     * is rejected.
      *
      * @param artifact  the bundle jar (a model bundle is a bundle too)
      * @param signature its detached signature file, or {@code null} when there is none
+     * @param location  the bundle location to use ({@code file:} URI of a {@code deploy/} file), or {@code null} for
+     *                  one the agent chooses
      * @param request   who asks and why (request id, origin); echoed in the result
      */
-    CompletionStage<DeploymentResult> deploy(Path artifact, Path signature, DeploymentRequest request);
+    CompletionStage<DeploymentResult> install(Path artifact, Path signature, String location,
+                                              DeploymentRequest request);
 
-    /** Uninstalls the bundle with this symbolic name (keeping its last version for {@link #rollback}). */
-    CompletionStage<DeploymentResult> uninstall(String symbolicName, DeploymentRequest request);
+    /**
+     * Replaces the target bundle by the artifact (same symbolic name, any version): verify, keep the current version
+     * for rollback, update, start, watch the health window, then commit, or put the previous version back.
+     */
+    CompletionStage<DeploymentResult> update(String target, Path artifact, Path signature, DeploymentRequest request);
 
-    /** Goes back to the version before the last committed operation on this symbolic name, health-checked too. */
+    /** Uninstalls the target bundle (keeping its last version for {@link #rollback}). */
+    CompletionStage<DeploymentResult> uninstall(String target, DeploymentRequest request);
+
+    /**
+     * Undoes the last committed operation on this symbolic name (an update: the previous version again; an install:
+     * uninstalled; an uninstall: installed again), health-checked like any update.
+     */
     CompletionStage<DeploymentResult> rollback(String symbolicName, DeploymentRequest request);
 
-    /** Stops and starts the bundle (its components deactivate and activate again). */
-    CompletionStage<DeploymentResult> restart(String symbolicName, DeploymentRequest request);
+    /** Stops and starts the target bundle (its components deactivate and activate again). */
+    CompletionStage<DeploymentResult> restart(String target, DeploymentRequest request);
 
     /** Bundles the gateway runs now: symbolic name, version, state, where from, signed by which key. */
     List<DeployedArtifact> artifacts();
