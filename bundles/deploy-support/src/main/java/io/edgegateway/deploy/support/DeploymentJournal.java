@@ -11,16 +11,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 
 /**
  * The deployment journal: one file, {@code <home>/data/deployment/journal.properties}, describing the operation
- * under way. The agent writes it (fsynced, atomically renamed) before it touches the framework and at each step; the
- * launcher reads it after {@code felix.init()} and before {@code felix.start()}, so a gateway killed in the middle of
- * an update starts again with the previous version (see {@link JournalRecovery}).
+ * under way: one entry per artifact (an operation from the {@code deploy/} folder may apply several files at once;
+ * keys {@code op.<n>.<field>}). The agent writes it (fsynced, atomically renamed) before it touches the framework and
+ * at each step; the launcher reads it after {@code felix.init()} and before {@code felix.start()}, so a gateway
+ * killed in the middle of an update starts again with the previous version (see {@link JournalRecovery}).
  */
 public final class DeploymentJournal {
 
@@ -129,14 +131,16 @@ public final class DeploymentJournal {
             return m;
         }
 
-        static Entry fromProperties(Properties p) {
-            return new Entry(p.getProperty("id", ""), p.getProperty("operation"),
-                    Action.valueOf(p.getProperty("action", Action.INSTALL.name())), p.getProperty("origin"),
-                    p.getProperty("requestId"), p.getProperty("location"), p.getProperty("symbolicName"),
-                    p.getProperty("fromVersion"), p.getProperty("fromFile"), p.getProperty("toVersion"),
-                    p.getProperty("toFile"), State.valueOf(p.getProperty("state", State.APPLYING.name())),
-                    Long.parseLong(p.getProperty("startedMs", "0")), p.getProperty("reason"),
-                    p.getProperty("fingerprint"));
+        static Entry fromProperties(Properties p, String prefix) {
+            return new Entry(p.getProperty(prefix + "id", ""), p.getProperty(prefix + "operation"),
+                    Action.valueOf(p.getProperty(prefix + "action", Action.INSTALL.name())),
+                    p.getProperty(prefix + "origin"), p.getProperty(prefix + "requestId"),
+                    p.getProperty(prefix + "location"), p.getProperty(prefix + "symbolicName"),
+                    p.getProperty(prefix + "fromVersion"), p.getProperty(prefix + "fromFile"),
+                    p.getProperty(prefix + "toVersion"), p.getProperty(prefix + "toFile"),
+                    State.valueOf(p.getProperty(prefix + "state", State.APPLYING.name())),
+                    Long.parseLong(p.getProperty(prefix + "startedMs", "0")), p.getProperty(prefix + "reason"),
+                    p.getProperty(prefix + "fingerprint"));
         }
 
         private static String nz(String s) {
@@ -155,30 +159,49 @@ public final class DeploymentJournal {
     }
 
     /**
-     * The entry in the journal, if any.
+     * The entries in the journal, in the order they were applied; empty when there is no journal.
      *
      * @throws IOException when the file exists but cannot be read or parsed (the message says so)
      */
-    public Optional<Entry> read() throws IOException {
+    public List<Entry> read() throws IOException {
         if (!Files.exists(file)) {
-            return Optional.empty();
+            return List.of();
         }
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
             p.load(in);
         }
         try {
-            return Optional.of(Entry.fromProperties(p));
+            int n = Integer.parseInt(p.getProperty("entries", "0"));
+            List<Entry> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                out.add(Entry.fromProperties(p, "op." + i + "."));
+            }
+            return out;
         } catch (IllegalArgumentException e) {
             throw new IOException("deployment journal " + file + " is not readable: " + e.getMessage(), e);
         }
     }
 
-    /** Replaces the entry: written to a temporary file, fsynced, renamed over the journal, folder fsynced. */
+    /** True when every entry has finished (or there is none): nothing to recover. */
+    public static boolean finished(List<Entry> entries) {
+        return entries.stream().allMatch(e -> e.state().terminal());
+    }
+
+    /** Replaces the journal by one entry. */
     public void write(Entry entry) throws IOException {
+        write(List.of(entry));
+    }
+
+    /** Replaces the journal: written to a temporary file, fsynced, renamed over the journal, folder fsynced. */
+    public void write(List<Entry> entries) throws IOException {
         Files.createDirectories(file.getParent());
         Properties p = new Properties();
-        entry.toMap().forEach(p::setProperty);
+        p.setProperty("entries", Integer.toString(entries.size()));
+        for (int i = 0; i < entries.size(); i++) {
+            String prefix = "op." + i + ".";
+            entries.get(i).toMap().forEach((k, v) -> p.setProperty(prefix + k, v));
+        }
         StringWriter w = new StringWriter();
         p.store(w, "deployment journal: the operation under way (written by the deployment agent)");
         Path tmp = file.resolveSibling(FILE + ".tmp");

@@ -35,34 +35,49 @@ public final class JournalRecovery {
     /**
      * What the launcher recovered.
      *
-     * @param entry the journal entry as now written (state {@link DeploymentJournal.State#RECOVERED})
-     * @param undo  what was done
+     * @param entries the journal entries as now written (unfinished ones in state
+     *                {@link DeploymentJournal.State#RECOVERED}, with the reason)
+     * @param changed bundles updated or uninstalled: to refresh
      */
-    public record Recovered(DeploymentJournal.Entry entry, Undo undo) {
+    public record Recovered(List<DeploymentJournal.Entry> entries, List<Bundle> changed) {
+
+        /** The reasons of the recovered entries, for the log. */
+        public String summary() {
+            return String.join("; ", entries.stream().filter(e -> e.state() == DeploymentJournal.State.RECOVERED)
+                    .map(DeploymentJournal.Entry::reason).toList());
+        }
     }
 
     /**
-     * Finishes an operation a previous run left unfinished: undoes it and marks the journal RECOVERED with the
-     * reason, which the agent reports (as ROLLED_BACK) once it runs. Nothing when the journal is empty or finished.
-     * The caller refreshes {@link Undo#changed()} and starts the framework.
+     * Finishes an operation a previous run left unfinished: undoes its unfinished entries (last applied first) and
+     * marks them RECOVERED with the reason, which the agent reports (as ROLLED_BACK) once it runs. Nothing when the
+     * journal is empty or finished. The caller refreshes {@link Recovered#changed()} and starts the framework.
      */
     public static Optional<Recovered> recover(BundleContext ctx, Path deploymentFolder)
             throws IOException, BundleException {
         DeploymentJournal journal = new DeploymentJournal(deploymentFolder);
-        Optional<DeploymentJournal.Entry> found = journal.read();
-        if (found.isEmpty() || found.get().state().terminal()) {
+        List<DeploymentJournal.Entry> entries = new ArrayList<>(journal.read());
+        if (DeploymentJournal.finished(entries)) {
             return Optional.empty();
         }
-        DeploymentJournal.Entry e = found.get();
-        Undo undo = undo(ctx, e);
-        for (Bundle b : undo.toStart()) {
-            b.start(); // persistent: started when the framework reaches its start level
+        List<Bundle> changed = new ArrayList<>();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            DeploymentJournal.Entry e = entries.get(i);
+            if (e.state().terminal()) {
+                continue;
+            }
+            Undo undo = undo(ctx, e);
+            for (Bundle b : undo.toStart()) {
+                b.start(); // persistent: started when the framework reaches its start level
+            }
+            changed.addAll(undo.changed());
+            String reason = "the gateway stopped during the " + e.operation() + " of " + describe(e) + " ("
+                    + e.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "); at the next start "
+                    + undo.description();
+            entries.set(i, e.with(DeploymentJournal.State.RECOVERED, reason));
+            journal.write(entries);
         }
-        String reason = "the gateway stopped during the " + e.operation() + " of " + describe(e) + " (" + e.state()
-                .name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "); at the next start " + undo.description();
-        DeploymentJournal.Entry done = e.with(DeploymentJournal.State.RECOVERED, reason);
-        journal.write(done);
-        return Optional.of(new Recovered(done, undo));
+        return Optional.of(new Recovered(List.copyOf(entries), changed));
     }
 
     /** {@code io.x 1.0.0 -> 1.1.0}, {@code io.x 1.1.0}. */

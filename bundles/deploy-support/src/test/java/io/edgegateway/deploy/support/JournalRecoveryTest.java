@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.jar.Attributes;
@@ -60,12 +61,12 @@ class JournalRecoveryTest {
         Optional<JournalRecovery.Recovered> r = JournalRecovery.recover(again.getBundleContext(),
                 dir.resolve("deployment"));
         assertThat(r).isPresent();
-        assertThat(r.get().undo().changed()).hasSize(1);
+        assertThat(r.get().changed()).hasSize(1);
         again.start();
         Bundle back = again.getBundleContext().getBundle(LOCATION);
         assertThat(back.getVersion()).isEqualTo(new Version("1.0.0"));
         assertThat(back.getState()).isEqualTo(Bundle.ACTIVE);
-        DeploymentJournal.Entry written = journal.read().orElseThrow();
+        DeploymentJournal.Entry written = journal.read().get(0);
         assertThat(written.state()).isEqualTo(DeploymentJournal.State.RECOVERED);
         assertThat(written.reason()).isEqualTo("the gateway stopped during the update of io.test.fixture 1.0.0 -> "
                 + "1.1.0 (watching); at the next start put io.test.fixture 1.0.0 back");
@@ -87,12 +88,34 @@ class JournalRecoveryTest {
         JournalRecovery.Recovered r = JournalRecovery.recover(again.getBundleContext(), dir.resolve("deployment"))
                 .orElseThrow();
         assertThat(again.getBundleContext().getBundle(LOCATION)).isNull();
-        assertThat(r.entry().reason()).endsWith("uninstalled io.test.fixture 2.0.0");
+        assertThat(r.summary()).endsWith("uninstalled io.test.fixture 2.0.0");
         // nothing installed: an interrupted uninstall has nothing left to do either, and says so
         journal.write(entry(DeploymentJournal.Action.UNINSTALL, "2.0.0", v1, "", null,
                 DeploymentJournal.State.APPLYING));
         assertThat(JournalRecovery.recover(again.getBundleContext(), dir.resolve("deployment")).orElseThrow()
-                .entry().reason()).endsWith("completed the uninstall of io.test.fixture 2.0.0");
+                .summary()).endsWith("completed the uninstall of io.test.fixture 2.0.0");
+    }
+
+    @Test
+    void aBatchIsUndoneLastFirstAndOnlyItsUnfinishedEntries() throws Exception {
+        Path a1 = bundleJar("1.0.0");
+        Path a2 = bundleJar("1.1.0");
+        Felix f = started();
+        Bundle b = install(f, a1);
+        try (InputStream in = Files.newInputStream(a2)) {
+            b.update(in);
+        }
+        DeploymentJournal journal = new DeploymentJournal(dir.resolve("deployment"));
+        DeploymentJournal.Entry done = entry(DeploymentJournal.Action.INSTALL, "", null, "3.0.0", a1,
+                DeploymentJournal.State.ROLLED_BACK);
+        journal.write(List.of(done, entry(DeploymentJournal.Action.UPDATE, "1.0.0", a1, "1.1.0", a2,
+                DeploymentJournal.State.WATCHING)));
+        JournalRecovery.Recovered r = JournalRecovery.recover(f.getBundleContext(), dir.resolve("deployment"))
+                .orElseThrow();
+        assertThat(r.entries()).extracting(DeploymentJournal.Entry::state)
+                .containsExactly(DeploymentJournal.State.ROLLED_BACK, DeploymentJournal.State.RECOVERED);
+        assertThat(f.getBundleContext().getBundle(LOCATION).getVersion()).isEqualTo(new Version("1.0.0"));
+        assertThat(journal.read()).isEqualTo(r.entries());
     }
 
     @Test
@@ -105,7 +128,7 @@ class JournalRecoveryTest {
                 DeploymentJournal.State.COMMITTED));
         assertThat(JournalRecovery.recover(f.getBundleContext(), dir.resolve("deployment"))).isEmpty();
         assertThat(f.getBundleContext().getBundle(LOCATION)).isNotNull();
-        assertThat(journal.read().orElseThrow().state()).isEqualTo(DeploymentJournal.State.COMMITTED);
+        assertThat(journal.read().get(0).state()).isEqualTo(DeploymentJournal.State.COMMITTED);
     }
 
     @Test
@@ -115,8 +138,9 @@ class JournalRecoveryTest {
         DeploymentJournal.Entry e = new DeploymentJournal.Entry("id-1", "update", DeploymentJournal.Action.UPDATE,
                 "remote:ops", "r-7", LOCATION, "io.x", "1.0", "/s/a.jar", "1.1", "/s/b.jar",
                 DeploymentJournal.State.ROLLING_BACK, 123L, "why: a=b\nc", "abc:def");
-        journal.write(e);
-        assertThat(journal.read()).contains(e);
+        DeploymentJournal.Entry other = e.with(DeploymentJournal.State.COMMITTED, "done");
+        journal.write(List.of(e, other));
+        assertThat(journal.read()).containsExactly(e, other);
         journal.clear();
         assertThat(journal.read()).isEmpty();
     }
