@@ -78,6 +78,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentAgentImpl.class);
     private static final long TICK_MS = 250;
+    private static final int MAX_PROBLEMS_SHOWN = 5;
     private static final List<String> REJECT_REASONS = List.of("unsigned", "bad_signature", "malformed_signature",
             "no_trusted_keys", "not_a_bundle", "duplicate", "unknown_target", "wrong_bundle", "platform_bundle",
             "no_previous_artifact", "unreadable");
@@ -350,7 +351,10 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         if (lines.isEmpty()) {
             return new HealthReport(true, "all deployments committed", c);
         }
-        return new HealthReport(false, String.join("; ", lines), c);
+        int shown = Math.min(lines.size(), MAX_PROBLEMS_SHOWN);
+        String detail = String.join("; ", lines.subList(0, shown))
+                + (lines.size() > shown ? "; and " + (lines.size() - shown) + " more" : "");
+        return new HealthReport(false, detail, c);
     }
 
     // ---- operations ------------------------------------------------------------------------------------------
