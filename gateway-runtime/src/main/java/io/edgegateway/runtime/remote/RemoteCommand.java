@@ -304,9 +304,9 @@ public final class RemoteCommand implements Runnable {
         String send(RemoteSession s, String gw, Path file, long deadline) throws Exception {
             RemoteSession.UploadResult u = s.upload(gw, file, chunkSize, chunkRate, parent.millisLeft(deadline),
                     !parent.json);
-            if (!parent.json && u.chunksAlreadyThere() > 0) {
-                System.err.printf("%s: %s resumed: %d of %d chunks were on the gateway already, %d sent%n", gw,
-                        file.getFileName(), u.chunksAlreadyThere(), u.chunks(), u.chunksSent());
+            if (!parent.json) {
+                System.err.printf("%s: uploaded %s (%d bytes, %d chunks: %d were on the gateway already, %d sent)%n",
+                        gw, file.getFileName(), u.size(), u.chunks(), u.chunksAlreadyThere(), u.chunksSent());
             }
             return u.transferId();
         }
@@ -330,6 +330,8 @@ public final class RemoteCommand implements Runnable {
 
     /** Options of install and update: the artifact and its detached signature. */
     abstract static class Deploying extends Sending {
+        static final long BUSY_RETRY_MS = 3000;
+
         @Option(names = "--signature", paramLabel = "FILE",
                 description = "Detached signature (default: FILE.sig when it exists).")
         Path signature;
@@ -360,7 +362,23 @@ public final class RemoteCommand implements Runnable {
             if (sig != null) {
                 f.put("signature", send(s, gw, sig, deadline));
             }
-            return s.request(gw, verb, f, parent.millisLeft(deadline), parent.running(gw));
+            while (true) {
+                try {
+                    return s.request(gw, verb, f, parent.millisLeft(deadline), parent.running(gw));
+                } catch (RemoteSession.RemoteFailure e) {
+                    // another deployment is under way there (one at a time): wait for it rather than give up
+                    boolean busy = e.response != null
+                            && "BUSY".equals(RemoteSession.result(e.response).get("outcome"));
+                    if (!busy || deadline - System.nanoTime() < BUSY_RETRY_MS * 2_000_000L) {
+                        throw e;
+                    }
+                    if (!parent.json) {
+                        System.err.println(gw + ": busy with another deployment; asking again in "
+                                + BUSY_RETRY_MS / 1000 + " s");
+                    }
+                    Thread.sleep(BUSY_RETRY_MS);
+                }
+            }
         }
     }
 

@@ -267,6 +267,10 @@ final class RemoteSession implements AutoCloseable {
                             + "progress: " + missing + " chunks still missing after 5 rounds", null, false);
                 }
                 int cs = ((Number) r.get("chunkSize")).intValue();
+                if (progress && rounds > 0) {
+                    log.printf("  %s: %d of %d chunks on the gateway, sending the %d missing%n", gatewayId,
+                            chunks - missing, chunks, missing);
+                }
                 rounds++;
                 Deque<IMqttDeliveryToken> window = new ArrayDeque<>();
                 byte[] buf = new byte[cs];

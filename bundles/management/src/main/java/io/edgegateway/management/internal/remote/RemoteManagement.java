@@ -60,8 +60,8 @@ import io.edgegateway.mqtt.support.BrokerTls;
  * before a restart and expires abandoned transfers. All of them start in {@link #activate} and stop in
  * {@link #deactivate}.
  *
- * <p>Health: registered as the {@code remote-management} {@link HealthReporter}; not ok while it has no broker
- * connection; counters for requests, errors, chunks and transfers.
+ * <p>Health: registered as the {@code remote-management} {@link HealthReporter}: its connection, and counters for
+ * requests, errors, chunks and transfers.
  */
 @Component(configurationPid = RemoteManagement.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = HealthReporter.class,
@@ -536,12 +536,17 @@ public final class RemoteManagement implements HealthReporter {
         return m;
     }
 
+    /**
+     * Always ok: losing the management broker does not stop the gateway's work, and the deployment agent rolls an
+     * update back when a reporter that was ok turns not ok during the health window, which a broker outage must not
+     * cause. The detail says whether it is connected (the uplink reports the broker connections themselves).
+     */
     @Override
     public HealthReport health() {
         MqttLink l = link;
         boolean up = l != null && l.isConnected();
         String where = l == null ? "stopped" : l.url();
-        return new HealthReport(up, up ? "listening on " + Protocol.base(gatewayId) + "<verb> at " + where
-                : "not connected to " + where, counters());
+        return new HealthReport(true, up ? "listening on " + Protocol.base(gatewayId) + "<verb> at " + where
+                : "not connected to " + where + " (reconnecting)", counters());
     }
 }
