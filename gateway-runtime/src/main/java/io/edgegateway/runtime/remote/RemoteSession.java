@@ -186,9 +186,10 @@ final class RemoteSession implements AutoCloseable {
             while (true) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
-                    throw new RemoteFailure(running ? "no final answer from " + gatewayId + " within " + timeoutMs / 1000
+                    long s = Math.round(timeoutMs / 1000.0);
+                    throw new RemoteFailure(running ? "no final answer from " + gatewayId + " within " + s
                             + " s (it accepted the request: see status for the result)" : "no answer from "
-                            + gatewayId + " within " + timeoutMs / 1000 + " s" + (link.isConnected() ? ""
+                            + gatewayId + " within " + s + " s" + (link.isConnected() ? ""
                             : " (" + link.detail() + ")"), null, true);
                 }
                 long wait = !sent ? Math.min(left, 1000) : Math.min(left, running ? retryMs * 3 : retryMs);
