@@ -270,6 +270,55 @@ class RemoteManagementIT {
         }
     }
 
+    @Test
+    void answersOutliveABrokerRestartAndAGatewayRestart() throws Exception {
+        try (RemoteRig rig = new RemoteRig(dir, 12)) {
+            rig.start("rm-4");
+            // the broker goes away during the health window: the answer is kept and comes after the reconnect; the
+            // CLI repeats its request with the same id, which the gateway answers again instead of installing twice
+            Path v1 = rig.fixture("1.0.0", "normal", 0);
+            RemoteCli cli = rig.startCli("--gateway", "rm-4", "--retry", "2", "install", v1.toString());
+            awaitStderr(cli, "accepted; the deployment agent is on it");
+            rig.broker.kill();
+            Thread.sleep(4000);
+            rig.broker.restart();
+            rig.connectClients();
+            RemoteCli.Result installed = cli.await(180);
+            assertThat(installed.exitCode()).as(installed.toString()).isZero();
+            assertThat(installed.stdout()).contains("install " + RemoteRig.FIXTURE + " 1.0.0: COMMITTED");
+            assertThat(installed.stderr()).contains("lost the broker");
+            JsonNode status = rig.status("rm-4");
+            assertThat(status.path("health").path("deployment").path("counters").path("rejected").asLong())
+                    .as("not installed a second time").isZero();
+
+            // the gateway is killed during the window of an update: after its restart the agent puts 1.0.0 back
+            // and the answer to the request of before the restart still comes
+            Path v2 = rig.fixture("1.1.0", "normal", 0);
+            RemoteCli update = rig.startCli("--gateway", "rm-4", "--retry", "2", "update", RemoteRig.FIXTURE,
+                    v2.toString());
+            awaitStderr(update, "accepted; the deployment agent is on it");
+            GatewayProcess g = rig.gateways.get("rm-4");
+            int offset = g.logText().length();
+            g.kill();
+            rig.launch("rm-4");
+            rig.awaitStarted("rm-4", offset);
+            RemoteCli.Result after = update.await(240);
+            assertThat(after.exitCode()).as(after.toString()).isEqualTo(1);
+            assertThat(after.stdout()).contains("rolled back").contains("after a restart");
+            assertThat(rig.servingFixtureVersion("rm-4", Duration.ofSeconds(30))).isEqualTo("1.0.0");
+        }
+    }
+
+    private static void awaitStderr(RemoteCli cli, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!cli.stderrSoFar().contains(text)) {
+            assertThat(cli.isAlive()).as("CLI running; stderr:%n%s", cli.stderrSoFar()).isTrue();
+            assertThat(System.nanoTime()).as("'%s' from the CLI; stderr:%n%s", text, cli.stderrSoFar())
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
     /** Publishes {@code low} then {@code high} for the asset's bearing temperature until an alert comes. */
     private static JsonNode awaitAlert(RemoteRig rig, String gw, String asset, double low, double high,
                                        long timeoutMs) throws Exception {
