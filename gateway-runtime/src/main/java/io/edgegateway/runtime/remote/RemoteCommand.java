@@ -413,37 +413,56 @@ public final class RemoteCommand implements Runnable {
         }
     }
 
-    @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Uninstalls a bundle.")
-    static final class Uninstall extends Verb {
-        @Parameters(paramLabel = "TARGET", description = "symbolic name[@version] or location") String target;
+    /** A deployment verb with one argument: asks, waits for the agent's result. */
+    abstract static class OneArgument extends Verb {
+        abstract String verb();
+
+        abstract Map<String, Object> fields();
 
         @Override
         public Integer call() {
-            return parent.execute((s, deadline) -> gw -> s.request(gw, Protocol.UNINSTALL, Map.of("target", target),
-                    parent.millisLeft(deadline), parent.running(gw)));
+            return parent.execute((s, deadline) -> gw -> s.request(gw, verb(), fields(), parent.millisLeft(deadline),
+                    parent.running(gw)));
+        }
+    }
+
+    @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Uninstalls a bundle.")
+    static final class Uninstall extends OneArgument {
+        @Parameters(paramLabel = "TARGET", description = "symbolic name[@version] or location") String target;
+
+        String verb() {
+            return Protocol.UNINSTALL;
+        }
+
+        Map<String, Object> fields() {
+            return Map.of("target", target);
         }
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true, description = "Stops and starts a bundle.")
-    static final class Restart extends Verb {
+    static final class Restart extends OneArgument {
         @Parameters(paramLabel = "TARGET", description = "symbolic name[@version] or location") String target;
 
-        @Override
-        public Integer call() {
-            return parent.execute((s, deadline) -> gw -> s.request(gw, Protocol.RESTART, Map.of("target", target),
-                    parent.millisLeft(deadline), parent.running(gw)));
+        String verb() {
+            return Protocol.RESTART;
+        }
+
+        Map<String, Object> fields() {
+            return Map.of("target", target);
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Undoes the last committed operation on a bundle (update, install or uninstall).")
-    static final class Rollback extends Verb {
+    static final class Rollback extends OneArgument {
         @Parameters(paramLabel = "SYMBOLIC_NAME") String symbolicName;
 
-        @Override
-        public Integer call() {
-            return parent.execute((s, deadline) -> gw -> s.request(gw, Protocol.ROLLBACK,
-                    Map.of("symbolicName", symbolicName), parent.millisLeft(deadline), parent.running(gw)));
+        String verb() {
+            return Protocol.ROLLBACK;
+        }
+
+        Map<String, Object> fields() {
+            return Map.of("symbolicName", symbolicName);
         }
     }
 }
