@@ -247,7 +247,8 @@ class ExplainerIT {
 
     private static Path modelJar(Path home) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("deploy"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("model-explainer-maint")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("model-explainer-maint")
+                    && p.getFileName().toString().endsWith(".jar")).findFirst()
                     .orElseThrow();
         }
     }

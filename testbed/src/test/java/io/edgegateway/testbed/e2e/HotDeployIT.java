@@ -124,7 +124,8 @@ class HotDeployIT {
 
     private static Path rulesJar(Path home) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("deploy"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("rules-basic")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("rules-basic")
+                    && p.getFileName().toString().endsWith(".jar")).findFirst()
                     .orElseThrow(() -> new AssertionError("no rules-basic jar in deploy/"));
         }
     }

@@ -257,7 +257,8 @@ class RulMaintenanceIT {
 
     private static Path onlyModelJar(Path home) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("deploy"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("model-rul-cmapss-fd001")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("model-rul-cmapss-fd001")
+                    && p.getFileName().toString().endsWith(".jar")).findFirst()
                     .orElseThrow();
         }
     }

@@ -60,8 +60,12 @@ final class DeployFolder {
         return p.endsWith("/") ? p : p + "/";
     }
 
-    /** The jars in {@code dir} that were stable since the previous call (a new or changed one waits one more call). */
-    synchronized List<Seen> stableJars(Path dir) throws IOException {
+    /**
+     * The jars in {@code dir} that were stable since the previous call (a new or changed one waits one more call; one
+     * seen for the first time whose jar and signature were not modified for {@code quietMillis} is stable at once,
+     * e.g. at start-up).
+     */
+    synchronized List<Seen> stableJars(Path dir, long quietMillis) throws IOException {
         List<Seen> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return out;
@@ -83,8 +87,8 @@ final class DeployFolder {
                 continue; // gone between the listing and now
             }
             String before = lastStat.put(jar, stat);
-            if (!stat.equals(before)) {
-                continue; // new or still changing: look again next time
+            if (!stat.equals(before) && !(before == null && untouchedFor(jar, quietMillis))) {
+                continue; // new or still changing: look again next time (a file found untouched for a while is not)
             }
             String[] fp = fingerprintByStat.get(jar);
             if (fp == null || !fp[0].equals(stat)) {
@@ -133,6 +137,17 @@ final class DeployFolder {
             p.store(out, "deploy/ files the deployment agent handled: location = sha256 of the jar:sha256 of its .sig");
         }
         Files.move(tmp, state, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static boolean untouchedFor(Path jar, long millis) {
+        long now = System.currentTimeMillis();
+        try {
+            Path sig = ArtifactSignatures.signatureFile(jar);
+            return now - Files.getLastModifiedTime(jar).toMillis() > millis
+                    && (!Files.exists(sig) || now - Files.getLastModifiedTime(sig).toMillis() > millis);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String stat(Path p) throws IOException {

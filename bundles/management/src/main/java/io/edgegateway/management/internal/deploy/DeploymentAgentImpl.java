@@ -158,6 +158,8 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
     /** What the status shows: subject (a deploy/ location or a symbolic name) to one line. */
     private Problems problems;
     private volatile boolean started;
+    /** True while activate installs a new home's bundles on the framework's start-level thread. */
+    private volatile boolean startingUp;
 
     @Activate
     void activate(BundleContext context, Config config) throws IOException {
@@ -185,11 +187,35 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         sampler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "deployment-sampler"));
         sampler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
         logSettings("started");
-        DeploymentRequest startup = new DeploymentRequest("", "startup");
+        DeploymentRequest startup = new DeploymentRequest("", ORIGIN_FOLDER);
         current.set(startup);
+        Rest first = null;
+        try {
+            if (DeploymentJournal.finished(journal.read())) {
+                finishJournal(); // bookkeeping only: the launcher undid what was unfinished
+                // bundles new in deploy/ are installed and started now, during the framework's start, as fileinstall
+                // did: a new home has its rules before the gateway says it started; their window runs afterwards
+                startingUp = true;
+                List<Step> installs = folderSteps().stream()
+                        .filter(x -> x.action == DeploymentJournal.Action.INSTALL).toList();
+                if (!installs.isEmpty()) {
+                    installs.forEach(x -> x.operationOrigin = ORIGIN_FOLDER);
+                    first = begin(startup, installs);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Deployment agent: start-up in {} failed: {}", deployment, e.toString());
+        } finally {
+            startingUp = false;
+        }
+        Rest rest = first;
         ops.execute(() -> {
             try {
-                finishJournal();
+                if (rest != null) {
+                    complete(rest);
+                } else {
+                    finishJournal(); // an operation this component left unfinished in the running framework: undone
+                }
             } catch (RuntimeException | IOException e) {
                 LOG.error("Deployment agent: cannot finish the journal {}: {}", journal.file(), e.toString());
             } finally {
@@ -197,7 +223,8 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
                 started = true;
             }
         });
-        watcher.scheduleWithFixedDelay(this::watchFolder, 0, settings.pollMillis(), TimeUnit.MILLISECONDS);
+        watcher.scheduleWithFixedDelay(this::watchFolder, settings.pollMillis(), settings.pollMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Modified
@@ -475,38 +502,75 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
      * refresh, start, watch, then commit or roll back each. On the agent's thread.
      */
     private List<DeploymentResult> execute(DeploymentRequest req, List<Step> steps) {
-        long t0 = System.currentTimeMillis();
-        long n0 = System.nanoTime();
+        return complete(begin(req, steps));
+    }
+
+    /** What is left of an operation once its bundles are applied and started: the window and the commit. */
+    private static final class Rest {
+        final DeploymentRequest req;
+        final List<Step> steps;
+        List<Step> live = List.of();
+        List<Step> watched = List.of();
+        HealthJudge.Baseline baseline;
+        final long t0 = System.currentTimeMillis();
+        final long n0 = System.nanoTime();
+        boolean interrupted;
+
+        Rest(DeploymentRequest req, List<Step> steps) {
+            this.req = req;
+            this.steps = steps;
+        }
+    }
+
+    /** Prepares every step (verify, read, stage; a bad one is rejected alone), journals, applies and starts. */
+    private Rest begin(DeploymentRequest req, List<Step> steps) {
+        Rest r = new Rest(req, steps);
         Settings s = settings;
         TrustedKeys keys = TrustedKeys.load(s.trustDir());
         for (Step step : steps) {
-            prepare(req, step, keys, s, t0);
+            prepare(req, step, keys, s, r.t0);
         }
-        List<Step> live = steps.stream().filter(Step::live).toList();
-        if (!live.isEmpty()) {
+        r.live = steps.stream().filter(Step::live).toList();
+        if (!r.live.isEmpty()) {
             try {
-                run(req, live, s, t0, n0);
+                r.watched = apply(r, s);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                for (Step step : live) {
-                    if (step.live()) {
-                        step.result = result(req, step, Outcome.FAILED, step.display + ": interrupted, the gateway "
-                                + "is stopping: " + (step.entry == null ? "nothing was changed" : "undone at the next "
-                                + "start"), t0);
-                    }
-                }
-                return results(steps);
+                interrupted(r);
             } catch (IOException e) {
-                for (Step step : live) {
-                    if (step.live()) {
-                        counter("failed").incrementAndGet();
-                        step.result = result(req, step, Outcome.FAILED, step.display + ": cannot write the "
-                                + "deployment journal or store (" + e.getMessage() + "): nothing was changed", t0);
-                    }
-                }
+                failed(r, e);
             }
         }
-        for (Step step : steps) {
+        return r;
+    }
+
+    /** Watches what {@link #begin} started, commits what stays healthy, records every result. */
+    private List<DeploymentResult> complete(Rest r) {
+        if (!r.interrupted && !r.watched.isEmpty()) {
+            try {
+                for (Step step : r.watched) {
+                    LOG.info("Deployment: {} {} {} and started; watching it for {} s", step.display, step.facts,
+                            step.action == DeploymentJournal.Action.INSTALL ? "installed" : "updated (was "
+                                    + step.fromVersion() + ")", settings.windowMillis() / 1000);
+                }
+                watch(r.req, r.watched, r.baseline, r.t0, r.n0);
+                for (Step step : r.watched) {
+                    if (step.live()) {
+                        commit(r.req, step, r.t0, r.n0, System.nanoTime());
+                    }
+                }
+                writeJournal(r.live);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                interrupted(r);
+            } catch (IOException e) {
+                failed(r, e);
+            }
+        }
+        if (r.interrupted) {
+            return results(r.steps); // the journal stays: the next start undoes what was under way
+        }
+        for (Step step : r.steps) {
             finish(step);
         }
         try {
@@ -514,7 +578,28 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         } catch (RuntimeException e) {
             LOG.warn("Deployment agent: {}", e.getMessage());
         }
-        return results(steps);
+        return results(r.steps);
+    }
+
+    private void interrupted(Rest r) {
+        r.interrupted = true;
+        for (Step step : r.live) {
+            if (step.live()) {
+                step.result = result(r.req, step, Outcome.FAILED, step.display + ": interrupted, the gateway is "
+                        + "stopping: " + (step.entry == null ? "nothing was changed" : "undone at the next start"), r.t0);
+            }
+        }
+    }
+
+    private void failed(Rest r, IOException e) {
+        for (Step step : r.live) {
+            if (step.live()) {
+                counter("failed").incrementAndGet();
+                step.result = result(r.req, step, Outcome.FAILED, step.display + ": cannot write the deployment "
+                        + "journal or store (" + e.getMessage() + ")" + (step.entry == null ? ": nothing was changed"
+                        : ": undone at the next start"), r.t0);
+            }
+        }
     }
 
     private static List<DeploymentResult> results(List<Step> steps) {
@@ -606,9 +691,13 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         }
     }
 
-    private void run(DeploymentRequest req, List<Step> live, Settings s, long t0, long n0)
-            throws IOException, InterruptedException {
-        HealthJudge.Baseline baseline = new HealthJudge.Baseline(reports(), ring.rate(System.nanoTime(), 10),
+    /** Journal, apply, refresh, start; failures rolled back at once. Returns the steps to watch. */
+    private List<Step> apply(Rest r, Settings s) throws IOException, InterruptedException {
+        DeploymentRequest req = r.req;
+        List<Step> live = r.live;
+        long t0 = r.t0;
+        long n0 = r.n0;
+        r.baseline = new HealthJudge.Baseline(reports(), ring.rate(System.nanoTime(), 10),
                 s.judge().heapGrowthMaxBytes() > 0 ? HealthWindow.heapAfterGc(true) : -1);
         List<DeploymentJournal.Entry> entries = new ArrayList<>();
         for (Step step : live) {
@@ -667,21 +756,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             }
         }
         writeJournal(live);
-        if (watched.isEmpty()) {
-            return;
-        }
-        for (Step step : watched) {
-            LOG.info("Deployment: {} {} {} and started; watching it for {} s", step.display, step.facts,
-                    step.action == DeploymentJournal.Action.INSTALL ? "installed" : "updated (was "
-                            + step.fromVersion() + ")", settings.windowMillis() / 1000);
-        }
-        watch(req, watched, baseline, t0, n0);
-        for (Step step : watched) {
-            if (step.live()) {
-                commit(req, step, t0, n0, System.nanoTime());
-            }
-        }
-        writeJournal(live);
+        return watched;
     }
 
     /** The health window: looks every {@value #TICK_MS} ms; rolls back what it finds unhealthy at once. */
@@ -866,6 +941,9 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         CountDownLatch done = new CountDownLatch(1);
         ctx.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class)
                 .refreshBundles(bundles, e -> done.countDown());
+        if (startingUp) {
+            return; // on the framework's start-level thread: the refresh runs once the start is through
+        }
         if (!done.await(60, TimeUnit.SECONDS)) {
             LOG.warn("Deployment agent: the framework's refresh took more than 60 s");
         }
@@ -1060,48 +1138,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             return;
         }
         try {
-            Settings s = settings;
-            Path dir = s.deployDir();
-            String prefix = DeployFolder.prefix(dir);
-            List<Step> steps = new ArrayList<>();
-            Set<String> present = new HashSet<>();
-            for (DeployFolder.Seen seen : folder.stableJars(dir)) {
-                present.add(seen.location());
-                if (seen.fingerprint().equals(folder.handled(seen.location()).orElse(null))) {
-                    continue;
-                }
-                Bundle at = ctx.getBundle(seen.location());
-                Path sig = ArtifactSignatures.signatureFile(seen.file());
-                String shown = display(seen.file(), seen.location());
-                if (at == null) {
-                    steps.add(Step.artifact("install", DeploymentJournal.Action.INSTALL, seen.file(), sig,
-                            seen.location(), shown, null, seen.fingerprint()));
-                    continue;
-                }
-                Optional<ArtifactStore.Installed> rec = store.installed(seen.location());
-                if (rec.isPresent() && rec.get().sha256().equals(seen.jarSha256())) {
-                    folder.markHandled(seen.location(), seen.fingerprint()); // only the signature changed
-                    continue;
-                }
-                if (rec.isEmpty() && adopt(at, seen)) {
-                    continue;
-                }
-                steps.add(Step.artifact("update", DeploymentJournal.Action.UPDATE, seen.file(), sig, seen.location(),
-                        shown, at, seen.fingerprint()));
-            }
-            // files gone: their bundles go too (also bundles fileinstall installed from this folder)
-            for (Bundle b : ctx.getBundles()) {
-                String loc = b.getLocation();
-                if (loc.startsWith(prefix) && !present.contains(loc) && !Files.exists(fileOf(loc))) {
-                    steps.add(Step.removal("uninstall", b, display(null, loc), "-"));
-                }
-            }
-            for (String loc : folder.handledLocations().keySet()) {
-                if (!present.contains(loc) && ctx.getBundle(loc) == null && !Files.exists(fileOf(loc))) {
-                    folder.forget(loc);
-                    problems.remove(loc);
-                }
-            }
+            List<Step> steps = folderSteps();
             if (steps.isEmpty()) {
                 return;
             }
@@ -1138,6 +1175,55 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warn("Deployment agent: looking at the deploy folder failed: {}", e.toString());
+        }
+    }
+
+    /** What the folder asks for now: installs, updates, removals (adopting what an older home left). */
+    private List<Step> folderSteps() throws IOException {
+        {
+            Settings s = settings;
+            Path dir = s.deployDir();
+            String prefix = DeployFolder.prefix(dir);
+            List<Step> steps = new ArrayList<>();
+            Set<String> present = new HashSet<>();
+            for (DeployFolder.Seen seen : folder.stableJars(dir, 2 * s.pollMillis())) {
+                present.add(seen.location());
+                if (seen.fingerprint().equals(folder.handled(seen.location()).orElse(null))) {
+                    continue;
+                }
+                Bundle at = ctx.getBundle(seen.location());
+                Path sig = ArtifactSignatures.signatureFile(seen.file());
+                String shown = display(seen.file(), seen.location());
+                if (at == null) {
+                    steps.add(Step.artifact("install", DeploymentJournal.Action.INSTALL, seen.file(), sig,
+                            seen.location(), shown, null, seen.fingerprint()));
+                    continue;
+                }
+                Optional<ArtifactStore.Installed> rec = store.installed(seen.location());
+                if (rec.isPresent() && rec.get().sha256().equals(seen.jarSha256())) {
+                    folder.markHandled(seen.location(), seen.fingerprint()); // only the signature changed
+                    continue;
+                }
+                if (rec.isEmpty() && adopt(at, seen)) {
+                    continue;
+                }
+                steps.add(Step.artifact("update", DeploymentJournal.Action.UPDATE, seen.file(), sig, seen.location(),
+                        shown, at, seen.fingerprint()));
+            }
+            // files gone: their bundles go too (also bundles fileinstall installed from this folder)
+            for (Bundle b : ctx.getBundles()) {
+                String loc = b.getLocation();
+                if (loc.startsWith(prefix) && !present.contains(loc) && !Files.exists(fileOf(loc))) {
+                    steps.add(Step.removal("uninstall", b, display(null, loc), "-"));
+                }
+            }
+            for (String loc : folder.handledLocations().keySet()) {
+                if (!present.contains(loc) && ctx.getBundle(loc) == null && !Files.exists(fileOf(loc))) {
+                    folder.forget(loc);
+                    problems.remove(loc);
+                }
+            }
+            return steps;
         }
     }
 
