@@ -115,7 +115,7 @@ public final class RemoteCommand implements Runnable {
                     : new BrokerTls(abs(caFile), abs(certFile), abs(keyFile), !noHostnameVerification);
             String pw = password != null ? password : System.getenv("GATEWAY_REMOTE_PASSWORD");
             settings = new MqttLink.Settings(broker, clientId != null ? clientId : "gw-remote-"
-                    + Long.toHexString(System.nanoTime()), username, pw, tls, 100, 250, 5000, 30);
+                    + Long.toHexString(System.nanoTime()), username, pw, tls, 1000, 250, 5000, 30);
         } catch (IllegalArgumentException e) {
             err.println("gateway remote: " + e.getMessage());
             return 2;

@@ -142,6 +142,11 @@ public final class RemoteManagement implements HealthReporter {
                 + "management threads; beyond it they are dropped and counted")
         int queue_capacity() default 512;
 
+        @AttributeDefinition(name = "Queued chunk bytes", description = "bytes of chunks received and not yet on "
+                + "disk; beyond it chunks are dropped and counted (the sender sends them again when told they are "
+                + "missing)")
+        long transfer_queue_max_bytes() default 8L * 1024 * 1024;
+
         @AttributeDefinition(name = "Max in-flight messages")
         int max_inflight() default 100;
     }
@@ -178,6 +183,12 @@ public final class RemoteManagement implements HealthReporter {
     private final AtomicLong transfersFailed = new AtomicLong();
     private final AtomicLong transfersExpired = new AtomicLong();
 
+    /** A request is a small JSON object; anything larger is refused unread. */
+    static final int MAX_REQUEST_BYTES = 256 * 1024;
+
+    private final AtomicLong chunkBytesQueued = new AtomicLong();
+    private long maxChunkBytesQueued;
+    private int maxChunkBytes;
     private BundleContext context;
     private String gatewayId;
     private TransferStore transfers;
@@ -210,6 +221,8 @@ public final class RemoteManagement implements HealthReporter {
         configVerbs = new ConfigVerbs(() -> configAdmin, () -> componentRuntime, new Metatypes(bc),
                 c.config_wait_ms());
         deployVerbs = new DeploymentVerbs(() -> agent, transfers, book);
+        maxChunkBytesQueued = Math.max(c.transfer_max_chunk_bytes(), c.transfer_queue_max_bytes());
+        maxChunkBytes = c.transfer_max_chunk_bytes();
         int capacity = Math.max(16, c.queue_capacity());
         requestPool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(capacity),
                 threads("remote-mgmt-request"));
@@ -336,9 +349,29 @@ public final class RemoteManagement implements HealthReporter {
         }
         byte[] payload = message.getPayload();
         if (rest.startsWith(Protocol.CHUNK + "/")) {
-            if (!submit(chunkPool, () -> onChunk(rest, payload))) {
+            // memory is bounded by bytes, not only by messages: chunks may be up to transfer.max.chunk.bytes
+            int n = payload.length;
+            if (n > maxChunkBytes) {
+                submit(chunkPool, () -> onChunk(rest, null));
+                return;
+            }
+            if (chunkBytesQueued.addAndGet(n) > maxChunkBytesQueued) {
+                chunkBytesQueued.addAndGet(-n);
+                chunksDropped.incrementAndGet();
+                return;
+            }
+            if (!submit(chunkPool, () -> {
+                try {
+                    onChunk(rest, payload);
+                } finally {
+                    chunkBytesQueued.addAndGet(-n);
+                }
+            })) {
+                chunkBytesQueued.addAndGet(-n);
                 chunksDropped.incrementAndGet();
             }
+        } else if (payload.length > MAX_REQUEST_BYTES) {
+            submit(requestPool, () -> onRequest(rest, null));
         } else if (!submit(requestPool, () -> onRequest(rest, payload))) {
             requestsDropped.incrementAndGet();
             LOG.warn("Remote management: {} requests are waiting; dropped one on {} (the CLI repeats it)",
@@ -366,6 +399,10 @@ public final class RemoteManagement implements HealthReporter {
         requests.incrementAndGet();
         String id = null;
         try {
+            if (payload == null) {
+                throw new RequestException(null, "the request is larger than " + MAX_REQUEST_BYTES + " bytes: "
+                        + "refused unread (artifacts go in chunks, see the upload verb)");
+            }
             Map<String, Object> fields;
             try {
                 fields = Json.parseObject(payload);
@@ -463,6 +500,10 @@ public final class RemoteManagement implements HealthReporter {
                 throw RequestException.invalid("index", p[2], "is not a chunk number");
             }
             index = i;
+            if (data == null) {
+                throw new RequestException("length", "the chunk is larger than transfer.max.chunk.bytes = "
+                        + maxChunkBytes + ": not stored");
+            }
             switch (transfers.chunk(id, i, p[3], data)) {
                 case STORED -> chunksStored.incrementAndGet();
                 case DUPLICATE -> chunksDuplicate.incrementAndGet();

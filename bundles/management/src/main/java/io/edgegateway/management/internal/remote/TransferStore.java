@@ -216,7 +216,7 @@ final class TransferStore {
         if ((size + chunkSize - 1) / chunkSize > Integer.MAX_VALUE / 2) {
             throw RequestException.invalid("chunkSize", chunkSize, "makes too many chunks for " + size + " bytes");
         }
-        long reserved = transfers.values().stream().mapToLong(t -> t.size).sum();
+        long reserved = transfers.values().stream().filter(t -> t.failure == null).mapToLong(t -> t.size).sum();
         if (reserved + size > maxTotalBytes) {
             throw RequestException.invalid("size", size, "does not fit: " + transfers.size() + " transfers hold "
                     + reserved + " of the " + maxTotalBytes + " bytes allowed (transfer.total.max.bytes); finish "
