@@ -52,7 +52,12 @@ final class RemoteSession implements AutoCloseable {
     }
 
     private static final String RESPONSES = "gateway/+/cmd/+/" + Protocol.RESPONSE;
-    private static final int CHUNK_WINDOW = 32;
+    private static final int CHUNK_WINDOW = 16;
+    /**
+     * Chunks sent before asking the gateway again what it still needs: a gateway that went away meanwhile costs at
+     * most this many chunks sent for nothing.
+     */
+    private static final int ROUND_CHUNKS = 32;
 
     private final MqttLink link;
     private final long retryMs;
@@ -269,17 +274,18 @@ final class RemoteSession implements AutoCloseable {
                 }
                 int cs = ((Number) r.get("chunkSize")).intValue();
                 if (progress && rounds > 0) {
-                    log.printf("  %s: %d of %d chunks on the gateway, sending the %d missing%n", gatewayId,
-                            chunks - missing, chunks, missing);
+                    log.printf("  %s: %d of %d chunks on the gateway, %d missing%n", gatewayId, chunks - missing,
+                            chunks, missing);
                 }
                 rounds++;
                 Deque<IMqttDeliveryToken> window = new ArrayDeque<>();
                 byte[] buf = new byte[cs];
                 boolean broken = false;
+                int inRound = 0;
                 for (Object range : (List<?>) r.get("missing")) {
                     List<?> fromTo = (List<?>) range;
                     for (int i = ((Number) fromTo.get(0)).intValue(); i <= ((Number) fromTo.get(1)).intValue()
-                            && !broken; i++) {
+                            && !broken && inRound < ROUND_CHUNKS; i++, inRound++) {
                         long offset = (long) i * cs;
                         int len = (int) Math.min(cs, size - offset);
                         byte[] data = len == cs ? buf : new byte[len];
@@ -297,10 +303,6 @@ final class RemoteSession implements AutoCloseable {
                         }
                         if (pauseNanos > 0) {
                             TimeUnit.NANOSECONDS.sleep(pauseNanos);
-                        }
-                        if (progress && sentTotal % 50 == 0) {
-                            log.printf("  %s: %d chunks sent (%d of %d were missing)%n", gatewayId, sentTotal, missing,
-                                    chunks);
                         }
                     }
                 }
