@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
 import java.util.jar.JarOutputStream;
@@ -22,13 +23,20 @@ public final class BundleJars {
      */
     public static Path variant(Path source, Path target, Map<String, String> headers, int padding)
             throws IOException {
+        return variant(source, target, headers, padding, Map.of());
+    }
+
+    /** As {@link #variant(Path, Path, Map, int)}, with the bytes of some entries (by name) rewritten. */
+    public static Path variant(Path source, Path target, Map<String, String> headers, int padding,
+                               Map<String, UnaryOperator<byte[]>> rewrites) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
             Manifest mf = new Manifest(in.getManifest());
             headers.forEach((k, v) -> mf.getMainAttributes().putValue(k, v));
             try (OutputStream os = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(os, mf)) {
                 for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
                     out.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(out);
+                    byte[] data = in.readAllBytes();
+                    out.write(rewrites.getOrDefault(e.getName(), UnaryOperator.identity()).apply(data));
                     out.closeEntry();
                 }
                 if (padding > 0) {

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.BundleJars;
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayProcess;
 import io.edgegateway.testbed.harness.MqttRecorder;
 import io.edgegateway.testbed.harness.RemoteCli;
@@ -201,6 +203,29 @@ class RemoteManagementIT {
             RemoteCli.Result rollback = rig.cli("--gateway", "rm-2", "rollback", FIXTURE);
             assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
             assertThat(rig.servingFixtureVersion("rm-2", Duration.ofSeconds(30))).isEqualTo("1.0.0");
+
+            // a model bundle is a bundle too: a newer version installed beside the shipped one, then removed
+            Path shipped;
+            try (java.util.stream.Stream<Path> files = Files.list(rig.home("rm-2").resolve("deploy"))) {
+                shipped = files.filter(p -> p.getFileName().toString().startsWith("model-rul-cmapss-fd001")
+                        && p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+            }
+            Path model = BundleJars.variant(shipped, dir.resolve("model-rul-1.0.1.jar"),
+                    Map.of("Bundle-Version", "1.0.1"), 0, Map.of("model/model.json", b -> new String(b,
+                            java.nio.charset.StandardCharsets.UTF_8).replace("\"version\": \"1.0.0\"",
+                            "\"version\": \"1.0.1\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            DeployArtifacts.sign(model);
+            RemoteCli.Result modelInstall = rig.cli("--gateway", "rm-2", "install", model.toString());
+            assertThat(modelInstall.exitCode()).as(modelInstall.toString()).isZero();
+            assertThat(modelInstall.stdout()).contains("install io.edgegateway.model.rul-cmapss-fd001 1.0.1: "
+                    + "COMMITTED");
+            assertThat(rig.status("rm-2").path("models").path("bundles").toString()).contains("\"1.0.0\"")
+                    .contains("\"1.0.1\"");
+            RemoteCli.Result modelRemove = rig.cli("--gateway", "rm-2", "uninstall",
+                    "io.edgegateway.model.rul-cmapss-fd001@1.0.1");
+            assertThat(modelRemove.exitCode()).as(modelRemove.toString()).isZero();
+            assertThat(rig.status("rm-2").path("models").path("bundles").toString()).contains("\"1.0.0\"")
+                    .doesNotContain("\"1.0.1\"");
 
             RemoteCli.Result uninstall = rig.cli("--gateway", "rm-2", "uninstall", FIXTURE);
             assertThat(uninstall.exitCode()).as(uninstall.toString()).isZero();
