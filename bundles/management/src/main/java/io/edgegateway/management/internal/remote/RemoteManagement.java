@@ -202,6 +202,15 @@ public final class RemoteManagement implements HealthReporter {
 
     @Activate
     void activate(BundleContext bc, Config c) throws Exception {
+        try {
+            start(bc, c);
+        } catch (Exception | Error e) {
+            deactivate(); // DS does not deactivate what failed to activate: leave no thread behind
+            throw e;
+        }
+    }
+
+    private void start(BundleContext bc, Config c) throws Exception {
         this.context = bc;
         String id = bc.getProperty("gateway.id");
         gatewayId = id == null || id.isBlank() ? "gateway" : id.trim();
@@ -320,7 +329,7 @@ public final class RemoteManagement implements HealthReporter {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                LOG.warn("Remote management: housekeeping failed: {}", e.toString(), e);
+                LOG.warn("Remote management: a task failed: {}", e.toString(), e);
             }
         };
     }
