@@ -369,7 +369,7 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
         return id;
     }
 
-    private static boolean isTopicLevel(String s) {
+    static boolean isTopicLevel(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '/' || c == '+' || c == '#' || c < 0x20 || c == 0x7f) {
