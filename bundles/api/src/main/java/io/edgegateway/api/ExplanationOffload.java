@@ -24,7 +24,8 @@ public interface ExplanationOffload {
      * Sends the request. Returns at once; never blocks on the network.
      *
      * <p>The stage completes, on a thread of the offload's own (never a network client's callback thread; the
-     * caller may do blocking work there such as handing the explanation to the sinks), with the answering
+     * caller may do blocking work there such as handing the explanation to the sinks; a request refused at once is
+     * already complete when this method returns), with the answering
      * gateway's explanation, its {@link Explanation#servedBy()} naming that gateway and
      * {@link Explanation#latencyMillis()} measured here from the alert's detection time; or exceptionally, within
      * the request's deadline (plus a scheduling delay), with

@@ -7,6 +7,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,16 +55,19 @@ import io.edgegateway.mqtt.support.BrokerTls;
  * <p>Requester: {@link #offload} publishes the request (QoS 1) on {@code request.topic} with a correlation id and
  * this gateway's reply topic, and waits for the reply there until the request's deadline ({@link PendingRequests}).
  *
- * <p>Server: while the local {@link OffloadExplainer} is {@link OffloadExplainer#accepting() accepting} (a model in
- * service, room in its queue), this gateway is subscribed to {@code $share/<group>/<request.topic>}, so the broker
- * hands each request to one of the gateways subscribed ({@link ServeGate}, checked every
- * {@code check.interval.ms} and after each refusal). A request that arrives while the explainer cannot take it (it
- * got busy before the unsubscribe took effect) is answered {@code busy} at once, so its requester falls back
- * without waiting for its deadline.
+ * <p>Server: while the local {@link OffloadExplainer} is {@link OffloadExplainer#serving() serving} (a model in
+ * service), this gateway is subscribed to {@code $share/<group>/<request.topic>}, so the broker hands each request
+ * to one of the gateways subscribed ({@link ServeGate}, checked every {@code check.interval.ms}). A request that
+ * arrives while the explainer cannot take it (its queue too long, or the model just went away) is answered
+ * {@code busy} at once: its requester sends it again, up to {@code busy.retries} times, and the broker hands the
+ * copy to the group's next gateway; when every try was busy it falls back at once, without waiting for its
+ * deadline. A saturated server stays in the group: leaving it would make requests vanish (a shared subscription
+ * without members drops them) and their requesters wait the whole deadline.
  *
  * <p>Threads: Paho's callback thread only hands messages to the {@code mqtt-offload} thread (bounded; beyond
- * {@value #MAX_QUEUED} waiting messages they are dropped and counted), which decodes them, completes waiting
- * requests (the requester's explainer and the sinks continue on it), runs the deadlines and the serve checks.
+ * {@value #MAX_QUEUED} waiting messages they are dropped and counted), which decodes them, matches replies with
+ * waiting requests, runs the deadlines and the serve checks; a request's stage completes on one of
+ * {@value #COMPLETION_THREADS} {@code mqtt-offload-complete-N} threads (the explainer and the sinks continue there).
  * Routing is by topic in the client callback: Paho's per-subscription listeners match topics against the filter,
  * which never matches for a {@code $share/...} filter. Its own connection (clean session), so that requests never
  * queue behind the uplink's outbox backlog.
@@ -80,6 +85,8 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
     static final int MAX_QUEUED = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(MqttOffload.class);
     private static final long DISCONNECT_TIMEOUT_MS = 2000;
+    /** Threads the requesters' stages complete on. */
+    static final int COMPLETION_THREADS = 2;
 
     @ObjectClassDefinition(name = "Edge Gateway MQTT inference offload",
             description = "Sends explanation requests this gateway cannot serve to the gateways with a model "
@@ -133,6 +140,11 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
                 + "for replies at most; beyond it a request fails at once (the explainer's template)")
         int max_pending() default 256;
 
+        @AttributeDefinition(name = "Retries when busy", description = "how often a request answered 'busy' is "
+                + "sent again within its deadline (the broker hands each copy to the group's next gateway); then "
+                + "the explainer's template")
+        int busy_retries() default 2;
+
         @AttributeDefinition(name = "Serve check interval (ms)", description = "how often the explainer's "
                 + "availability is checked to join or leave the group")
         int check_interval_ms() default 200;
@@ -153,7 +165,8 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
 
     /** A validated configuration. */
     record Settings(ConfigCheck.BrokerUrl broker, TlsSettings tls, String clientId, String username,
-                    char[] password, OffloadTopics topics, boolean serve, int maxPending, int checkIntervalMs,
+                    char[] password, OffloadTopics topics, boolean serve, int maxPending, int busyRetries,
+                    int checkIntervalMs,
                     int maxPayloadBytes, int maxInflight, long reconnectMinMs, long reconnectMaxMs) {
     }
 
@@ -176,6 +189,7 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
             throw s.invalid("reply.topic", c.reply_topic(), "must differ from request.topic");
         }
         int maxPending = s.range("max.pending", c.max_pending(), 1, 1_000_000);
+        int retries = s.range("busy.retries", c.busy_retries(), 0, 100);
         int check = s.range("check.interval.ms", c.check_interval_ms(), 10, 60_000);
         int maxPayload = s.range("max.payload.bytes", c.max_payload_bytes(), 1024, 16 * 1024 * 1024);
         int maxInflight = s.range("max.inflight", c.max_inflight(), 1, 65535);
@@ -191,7 +205,8 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         String password = ConfigCheck.optional(c.password());
         return new Settings(broker, tls, clientId == null ? "edgegw-offload-" + gatewayId : clientId,
                 ConfigCheck.optional(c.username()), password == null ? null : password.toCharArray(),
-                new OffloadTopics(request, group, c.reply_topic().strip()), c.serve(), maxPending, check, maxPayload,
+                new OffloadTopics(request, group, c.reply_topic().strip()), c.serve(), maxPending, retries, check,
+                maxPayload,
                 maxInflight, min, max);
     }
 
@@ -215,6 +230,8 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
     private String replyTopic;
     private MqttConnection connection;
     private ScheduledThreadPoolExecutor worker;
+    /** Where the requesters' stages complete: the explainer and the sinks (an fsync each) continue there. */
+    private ExecutorService completions;
     private PendingRequests pending;
     private final ServeGate gate = new ServeGate();
     private final AtomicInteger queued = new AtomicInteger();
@@ -245,7 +262,14 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         });
         worker.setRemoveOnCancelPolicy(true); // most deadlines are cancelled by their reply
         worker.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // deactivate fails what still waits
-        pending = new PendingRequests(settings.maxPending(), worker, System::currentTimeMillis);
+        AtomicInteger n = new AtomicInteger();
+        completions = Executors.newFixedThreadPool(COMPLETION_THREADS, r -> {
+            Thread t = new Thread(r, THREAD + "-complete-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pending = new PendingRequests(settings.maxPending(), settings.busyRetries(), worker,
+                System::currentTimeMillis);
 
         MqttConnectOptions options = new MqttConnectOptions();
         // clean session: a request is worth its deadline only, and a server that goes away must leave the group
@@ -267,7 +291,7 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
                 TimeUnit.MILLISECONDS);
         LOG.info("MQTT offload: gateway '{}' sends explanation requests it cannot serve to '{}' (replies on '{}'); "
                         + "{} via {} at {} as client '{}'", gatewayId, settings.topics().requestTopic(), replyTopic,
-                settings.serve() ? "serves others while its explainer accepts" : "serves no one",
+                settings.serve() ? "serves others while its model is in service" : "serves no one",
                 settings.topics().sharedFilter(), settings.broker().url(), settings.clientId());
         connection.start();
     }
@@ -275,16 +299,21 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
     @Deactivate
     void deactivate() {
         connection.close(DISCONNECT_TIMEOUT_MS, null);
-        worker.shutdown();
+        stop(worker);
+        pending.failAll("stopped"); // what still waits falls back to templates now
+        stop(completions);
+    }
+
+    private static void stop(ExecutorService executor) {
+        executor.shutdown();
         try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            worker.shutdownNow();
+            executor.shutdownNow();
         }
-        pending.failAll("stopped"); // what still waits falls back to templates now
     }
 
     // ---- requester ----
@@ -297,39 +326,59 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         }
         String requestId = UUID.randomUUID().toString();
         long deadline = Math.max(1, request.deadline().toMillis());
-        CompletableFuture<Explanation> f = pending.register(requestId, request.alert(), deadline);
+        byte[] payload;
+        try {
+            payload = OffloadCodec.request(new OffloadCodec.Request(requestId, gatewayId, replyTopic, deadline,
+                    request.alert(), request.context()));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Explanation> f = pending.register(requestId, request.alert(), deadline, payload);
         if (f.isDone()) {
             return f; // refused: too many waiting
         }
-        try {
-            byte[] payload = OffloadCodec.request(new OffloadCodec.Request(requestId, gatewayId, replyTopic,
-                    deadline, request.alert(), request.context()));
-            connection.client().publish(settings.topics().requestTopic(), payload, 1, false, null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    // the reply completes it
-                }
+        // the caller continues on a completion thread, not on the offload thread that reads the replies:
+        // concurrent sinks share the outbox's fsyncs, and a slow sink never holds up replies or deadlines
+        CompletableFuture<Explanation> out = new CompletableFuture<>();
+        f.whenCompleteAsync((e, failure) -> {
+            if (failure != null) {
+                out.completeExceptionally(failure);
+            } else {
+                out.complete(e);
+            }
+        }, completions);
+        send(requestId, payload);
+        return out;
+    }
 
-                @Override
-                public void onFailure(IMqttToken token, Throwable e) {
-                    execute(() -> pending.failed(requestId, new IllegalStateException("offload: request not "
-                            + "sent: " + MqttConnection.describe(e))));
-                }
-            });
+    /** Publishes a request (QoS 1); a request that cannot be sent fails now. */
+    private void send(String requestId, byte[] payload) {
+        try {
+            connection.client().publish(settings.topics().requestTopic(), payload, 1, false, null,
+                    new IMqttActionListener() {
+                        @Override
+                        public void onSuccess(IMqttToken token) {
+                            // the reply completes it
+                        }
+
+                        @Override
+                        public void onFailure(IMqttToken token, Throwable e) {
+                            execute(() -> pending.failed(requestId, new IllegalStateException("offload: request not "
+                                    + "sent: " + MqttConnection.describe(e))));
+                        }
+                    });
         } catch (MqttException | RuntimeException e) {
             pending.failed(requestId, new IllegalStateException("offload: request not sent: "
                     + MqttConnection.describe(e), e));
         }
-        return f;
     }
 
     // ---- server ----
 
     /** Joins or leaves the group as the explainer's availability says; on the offload thread. */
     private void check() {
-        boolean accepting = accepting(explainer);
         long epoch = gate.epoch();
-        ServeGate.Action action = gate.decide(accepting);
+        ServeGate.Action action = gate.decide(serving(explainer));
         if (action == ServeGate.Action.NONE) {
             return;
         }
@@ -347,7 +396,7 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
                     if (held >= 0) {
                         LOG.info("MQTT offload: {} ({} joins, {} leaves so far)", action == ServeGate.Action.SUBSCRIBE
                                 ? "serving other gateways' explanation requests: subscribed to " + settings.topics().sharedFilter()
-                                : "not serving other gateways now (no model in service, or busy): unsubscribed",
+                                : "not serving other gateways now (no model in service): unsubscribed",
                                 gate.joins(), gate.leaves());
                     }
                 }
@@ -372,14 +421,14 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         }
     }
 
-    private boolean accepting(OffloadExplainer x) {
+    private boolean serving(OffloadExplainer x) {
         if (!settings.serve() || x == null) {
             return false;
         }
         try {
-            return x.accepting();
+            return x.serving();
         } catch (RuntimeException e) {
-            logBad("the explainer's accepting() failed: " + e);
+            logBad("the explainer's serving() failed: " + e);
             return false;
         }
     }
@@ -408,8 +457,9 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
             return;
         }
         OffloadExplainer x = explainer;
-        if (!accepting(x)) {
-            refuse(r, OffloadCodec.Status.BUSY, x == null ? "no explainer" : "not accepting (busy or no model)");
+        if (!serving(x)) {
+            refuse(r, OffloadCodec.Status.BUSY, x == null ? "no explainer" : "not serving (no model in service)");
+            execute(this::check); // leave the group now rather than at the next check
             return;
         }
         CompletionStage<Explanation> stage;
@@ -440,7 +490,6 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
     private void refuse(OffloadCodec.Request r, OffloadCodec.Status status, String reason) {
         if (status == OffloadCodec.Status.BUSY) {
             servedBusy.increment();
-            execute(this::check); // leave the group now rather than at the next check
         }
         reply(r.replyTo(), OffloadCodec.refusal(r.requestId(), gatewayId, status, reason));
     }
@@ -476,7 +525,13 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         switch (settings.topics().route(topic, gatewayId)) {
             case REPLY -> {
                 try {
-                    pending.onReply(OffloadCodec.parseReply(payload));
+                    OffloadCodec.Reply reply = OffloadCodec.parseReply(payload);
+                    if (pending.onReply(reply) == PendingRequests.Outcome.RETRY) {
+                        byte[] again = pending.payload(reply.requestId());
+                        if (again != null) {
+                            send(reply.requestId(), again);
+                        }
+                    }
                 } catch (IllegalArgumentException e) {
                     badMessages.increment();
                     logBad(e.getMessage());
@@ -562,6 +617,7 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         Map<String, Number> c = new LinkedHashMap<>();
         c.put("sent", pending.sent());
         c.put("answered", pending.answered());
+        c.put("retried", pending.retried());
         c.put("busy", pending.busy());
         c.put("errors", pending.errors());
         c.put("timed_out", pending.timedOut());
@@ -580,7 +636,7 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         c.put("dropped", dropped.sum());
         boolean up = connection.isConnected() && replyReady;
         return new HealthReport(up, up ? "requests to " + settings.topics().requestTopic() + ", replies on " + replyTopic
-                + (settings.serve() ? "; serves through " + settings.topics().sharedFilter() + " while the explainer accepts"
+                + (settings.serve() ? "; serves through " + settings.topics().sharedFilter() + " while a model is in service"
                 : "; serves no one") : "not connected to " + settings.broker().url(), c);
     }
 }

@@ -41,7 +41,7 @@ class OffloadRoutingTest {
     }
 
     @Test
-    void theGateSubscribesWhileAcceptingAndUnsubscribesWhenNot() {
+    void theGateSubscribesWhileAModelIsInServiceAndUnsubscribesWhenNot() {
         ServeGate gate = new ServeGate();
         assertThat(gate.decide(true)).as("not connected").isEqualTo(Action.NONE);
         long epoch = gate.connected();
@@ -52,7 +52,7 @@ class OffloadRoutingTest {
         gate.done(epoch, Action.SUBSCRIBE, true);
         assertThat(gate.subscribed()).isTrue();
         assertThat(gate.decide(true)).isEqualTo(Action.NONE);
-        assertThat(gate.decide(false)).as("busy or model gone").isEqualTo(Action.UNSUBSCRIBE);
+        assertThat(gate.decide(false)).as("model gone").isEqualTo(Action.UNSUBSCRIBE);
         gate.done(epoch, Action.UNSUBSCRIBE, true);
         assertThat(gate.subscribed()).isFalse();
         assertThat(gate.joins()).isEqualTo(1);

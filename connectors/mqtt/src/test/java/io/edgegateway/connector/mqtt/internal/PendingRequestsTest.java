@@ -35,6 +35,8 @@ class PendingRequestsTest {
         timer.shutdownNow();
     }
 
+    static final byte[] PAYLOAD = {'{', '}'};
+
     static Alert alert(String id, long detectedMillis) {
         return new Alert(id, "pump-1", "bearing_temperature", "threshold", "", Severity.WARNING, 1, 80, 90, "degC",
                 Instant.ofEpochMilli(detectedMillis), Instant.ofEpochMilli(detectedMillis), "");
@@ -58,8 +60,8 @@ class PendingRequestsTest {
 
     @Test
     void anAnswerCompletesItsRequestWithTheServerAndTheLatencyMeasuredHere() throws Exception {
-        PendingRequests p = new PendingRequests(10, timer, () -> 1_000_250L);
-        CompletableFuture<Explanation> f = p.register("r-1", alert("a-1", 1_000_000L), 5000);
+        PendingRequests p = new PendingRequests(10, 0, timer, () -> 1_000_250L);
+        CompletableFuture<Explanation> f = p.register("r-1", alert("a-1", 1_000_000L), 5000, PAYLOAD);
         assertThat(p.pending()).isEqualTo(1);
         assertThat(p.onReply(new Reply("r-1", "line-2", Status.OK, explanation("a-1"), ""))).isEqualTo(Outcome.ANSWERED);
         Explanation e = f.get(1, TimeUnit.SECONDS);
@@ -75,9 +77,9 @@ class PendingRequestsTest {
 
     @Test
     void withoutAReplyTheRequestTimesOutAtItsDeadlineAndALateReplyIsCounted() throws Exception {
-        PendingRequests p = new PendingRequests(10, timer, System::currentTimeMillis);
+        PendingRequests p = new PendingRequests(10, 0, timer, System::currentTimeMillis);
         long t0 = System.nanoTime();
-        CompletableFuture<Explanation> f = p.register("r-1", alert("a-1", System.currentTimeMillis()), 100);
+        CompletableFuture<Explanation> f = p.register("r-1", alert("a-1", System.currentTimeMillis()), 100, PAYLOAD);
         assertThat(failure(f)).isInstanceOf(TimeoutException.class).hasMessageContaining("no answer within 100 ms");
         assertThat((System.nanoTime() - t0) / 1e6).isGreaterThanOrEqualTo(99);
         assertThat(p.timedOut()).isEqualTo(1);
@@ -87,10 +89,10 @@ class PendingRequestsTest {
 
     @Test
     void busyErrorAndAnAnswerForAnotherAlertFailTheRequestAtOnce() throws Exception {
-        PendingRequests p = new PendingRequests(10, timer, System::currentTimeMillis);
-        CompletableFuture<Explanation> busy = p.register("r-1", alert("a-1", 0), 60_000);
-        CompletableFuture<Explanation> error = p.register("r-2", alert("a-2", 0), 60_000);
-        CompletableFuture<Explanation> wrong = p.register("r-3", alert("a-3", 0), 60_000);
+        PendingRequests p = new PendingRequests(10, 0, timer, System::currentTimeMillis);
+        CompletableFuture<Explanation> busy = p.register("r-1", alert("a-1", 0), 60_000, PAYLOAD);
+        CompletableFuture<Explanation> error = p.register("r-2", alert("a-2", 0), 60_000, PAYLOAD);
+        CompletableFuture<Explanation> wrong = p.register("r-3", alert("a-3", 0), 60_000, PAYLOAD);
         assertThat(p.onReply(new Reply("r-1", "line-2", Status.BUSY, null, "queue full"))).isEqualTo(Outcome.BUSY);
         assertThat(p.onReply(new Reply("r-2", "line-2", Status.ERROR, null, "context.x"))).isEqualTo(Outcome.ERROR);
         assertThat(p.onReply(new Reply("r-3", "line-2", Status.OK, explanation("a-9"), ""))).isEqualTo(Outcome.ERROR);
@@ -102,11 +104,33 @@ class PendingRequestsTest {
     }
 
     @Test
+    void aBusyReplyIsRetriedWhileTheDeadlineLastsThenFailsTheRequest() throws Exception {
+        PendingRequests p = new PendingRequests(10, 2, timer, () -> 1_000_100L);
+        CompletableFuture<Explanation> f = p.register("r-1", alert("a-1", 1_000_000L), 60_000, PAYLOAD);
+        Reply busy = new Reply("r-1", "line-2", Status.BUSY, null, "queue full");
+        assertThat(p.onReply(busy)).isEqualTo(Outcome.RETRY);
+        assertThat(p.payload("r-1")).as("sent again as it was").isSameAs(PAYLOAD);
+        assertThat(p.onReply(new Reply("r-1", "line-3", Status.BUSY, null, "queue full"))).isEqualTo(Outcome.RETRY);
+        assertThat(f).isNotDone();
+        assertThat(p.onReply(busy)).as("retries used up").isEqualTo(Outcome.BUSY);
+        assertThat(failure(f)).isInstanceOf(RejectedExecutionException.class);
+        assertThat(p.retried()).isEqualTo(2);
+        assertThat(p.payload("r-1")).isNull();
+
+        // a retry answered by another gateway completes the request
+        CompletableFuture<Explanation> g = p.register("r-2", alert("a-2", 1_000_000L), 60_000, PAYLOAD);
+        assertThat(p.onReply(new Reply("r-2", "line-2", Status.BUSY, null, "queue full"))).isEqualTo(Outcome.RETRY);
+        assertThat(p.onReply(new Reply("r-2", "line-3", Status.OK, explanation("a-2"), ""))).isEqualTo(Outcome.ANSWERED);
+        assertThat(g.get(1, TimeUnit.SECONDS).servedBy()).isEqualTo("line-3");
+        assertThat(p.pending()).isZero();
+    }
+
+    @Test
     void boundedBeyondMaxPendingAndFailAllLeavesNothingWaiting() throws Exception {
-        PendingRequests p = new PendingRequests(2, timer, System::currentTimeMillis);
-        CompletableFuture<Explanation> a = p.register("r-1", alert("a-1", 0), 60_000);
-        CompletableFuture<Explanation> b = p.register("r-2", alert("a-2", 0), 60_000);
-        CompletableFuture<Explanation> c = p.register("r-3", alert("a-3", 0), 60_000);
+        PendingRequests p = new PendingRequests(2, 0, timer, System::currentTimeMillis);
+        CompletableFuture<Explanation> a = p.register("r-1", alert("a-1", 0), 60_000, PAYLOAD);
+        CompletableFuture<Explanation> b = p.register("r-2", alert("a-2", 0), 60_000, PAYLOAD);
+        CompletableFuture<Explanation> c = p.register("r-3", alert("a-3", 0), 60_000, PAYLOAD);
         assertThat(failure(c)).isInstanceOf(RejectedExecutionException.class).hasMessageContaining("max.pending");
         assertThat(p.refused()).isEqualTo(1);
         p.failed("r-1", new IllegalStateException("not sent"));

@@ -61,7 +61,7 @@ import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
  * <p>Inference offload ({@link Offloading}): with an {@link ExplanationOffload} bound (the MQTT connector's), an
  * alert that finds no model in service or the queue full goes to the gateways that have a model, and the template
  * goes out if none answers within {@code offload.deadline.ms}; as an {@link OffloadExplainer} it answers other
- * gateways' requests while its model is in service and its queue is short.
+ * gateways' requests while its model is in service, each one only while its queue is short.
  */
 @Component(configurationPid = LlmExplainer.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {Explainer.class, Detector.class, HealthReporter.class, OffloadExplainer.class},
@@ -118,7 +118,7 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter, Offloa
         long offload_deadline_ms() default 2000;
 
         @AttributeDefinition(description = "Answer other gateways' offloaded requests while a model is in service "
-                + "here and fewer than serve.max.queue explanations wait")
+                + "here (one that finds serve.max.queue explanations waiting is refused as busy)")
         boolean serve_offloaded() default true;
 
         @AttributeDefinition(description = "Explanations waiting here at most for another gateway's request to be "
@@ -205,8 +205,8 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter, Offloa
     }
 
     @Override
-    public boolean accepting() {
-        return offloading.accepting(modelInService(), core.queueDepth());
+    public boolean serving() {
+        return offloading.serving(modelInService());
     }
 
     @Override

@@ -29,9 +29,9 @@ import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
  * {@code servedBy} the answering gateway) goes out as it is; a timeout, a busy gateway or any other failure gives
  * the knowledge base's template at once: every alert gets exactly one explanation, in time.
  *
- * <p>Server: the local model takes another gateway's request only while a model is in service and fewer than
+ * <p>Server: this gateway serves others while a model is in service; it takes a request only while fewer than
  * {@code serve.max.queue} explanations wait in its queue (its own alerts keep the rest of the queue), and answers
- * "busy" (RejectedExecutionException) rather than late when the core could not run the model for it.
+ * "busy" (RejectedExecutionException) at once otherwise, or when the core could not run the model for it.
  */
 final class Offloading {
 
@@ -132,20 +132,23 @@ final class Offloading {
                 - alert.detectionTime().toEpochMilli()), Instant.now());
     }
 
-    /** Whether the local model takes requests of other gateways now. */
-    boolean accepting(boolean modelInService, int queueDepth) {
-        return settings.serve() && modelInService && queueDepth < settings.serveMaxQueue();
+    /** Whether this gateway serves other gateways' requests (it is in the shared group). */
+    boolean serving(boolean modelInService) {
+        return settings.serve() && modelInService;
     }
 
     /**
      * Explains another gateway's request with the local core; fails with RejectedExecutionException when not
-     * accepting or when the model did not run for it, with IllegalArgumentException for an unreadable context.
+     * serving, when {@code serve.max.queue} explanations wait, or when the model did not run for it; with
+     * IllegalArgumentException for an unreadable context.
      */
     CompletionStage<Explanation> serve(ExplainerCore core, OffloadRequest request, boolean modelInService) {
-        if (!accepting(modelInService, core.queueDepth())) {
+        int depth = core.queueDepth();
+        if (!serving(modelInService) || depth >= settings.serveMaxQueue()) {
             servedRefused.increment();
             return CompletableFuture.failedFuture(new RejectedExecutionException(!modelInService
-                    ? "no model in service" : !settings.serve() ? "serving is off" : "queue at serve.max.queue"));
+                    ? "no model in service" : !settings.serve() ? "serving is off"
+                    : depth + " explanations waiting (serve.max.queue " + settings.serveMaxQueue() + ")"));
         }
         ExplainContext context;
         try {

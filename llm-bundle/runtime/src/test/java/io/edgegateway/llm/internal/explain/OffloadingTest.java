@@ -116,14 +116,45 @@ class OffloadingTest {
     }
 
     @Test
-    void servesOthersOnlyWithAModelAndAShortQueue() {
+    void servesOthersOnlyWithAModel() {
         Offloading o = offloading(ON);
-        assertThat(o.accepting(true, 0)).isTrue();
-        assertThat(o.accepting(true, 1)).isTrue();
-        assertThat(o.accepting(true, 2)).as("serve.max.queue reached").isFalse();
-        assertThat(o.accepting(false, 0)).as("no model").isFalse();
-        assertThat(offloading(new Offloading.Settings(true, 1500, false, 2)).accepting(true, 0))
+        assertThat(o.serving(true)).isTrue();
+        assertThat(o.serving(false)).as("no model").isFalse();
+        assertThat(offloading(new Offloading.Settings(true, 1500, false, 2)).serving(true))
                 .as("serve.offloaded=false").isFalse();
+    }
+
+    @Test
+    void aServerWithTooManyExplanationsWaitingSaysBusyAtOnceAndTakesRequestsAgainWhenItDrained() throws Exception {
+        Offloading o = offloading(ON); // serve.max.queue 2
+        CountDownLatch release = new CountDownLatch(1);
+        try (ExplainerCore core = new ExplainerCore(ExplainerCoreTest.KB, new ExplainerCoreTest.NoModel(release),
+                new ExplainerCore.Settings(1, 8, 5000, 64, true))) {
+            // one generating (held), two waiting: the queue is at serve.max.queue
+            List<CompletableFuture<ExplainerCore.Result>> own = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                own.add(core.explain(ExplainerCoreTest.alert(i), CONTEXT).toCompletableFuture());
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (core.queueDepth() < 2 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            OffloadRequest r = new OffloadRequest(ExplainerCoreTest.alert(9), CONTEXT.toJson(),
+                    java.time.Duration.ofSeconds(2));
+            CompletableFuture<Explanation> refused = o.serve(core, r, true).toCompletableFuture();
+            assertThat(refused).as("at once, not after the queue").isCompletedExceptionally();
+            assertThat(cause(refused)).isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("2 explanations waiting (serve.max.queue 2)");
+            release.countDown();
+            for (CompletableFuture<ExplainerCore.Result> f : own) {
+                f.get(5, TimeUnit.SECONDS);
+            }
+            assertThat(core.queueDepth()).isZero();
+            // drained: taken again (this model source has no model, so the core's template makes it busy, not
+            // an answer: the requester falls back by itself)
+            assertThat(cause(o.serve(core, r, true).toCompletableFuture())).hasMessageContaining("busy: no_model");
+        }
+        assertThat(o.servedRefused()).isEqualTo(2);
     }
 
     @Test
@@ -133,7 +164,7 @@ class OffloadingTest {
                 java.time.Duration.ofSeconds(2));
         try (ExplainerCore core = new ExplainerCore(ExplainerCoreTest.KB,
                 new ExplainerCoreTest.NoModel(new CountDownLatch(0)), new ExplainerCore.Settings(1, 4, 1000, 64, true))) {
-            // not accepting: refused at once
+            // not serving (no model): refused at once
             assertThat(cause(o.serve(core, r, false).toCompletableFuture())).isInstanceOf(RejectedExecutionException.class)
                     .hasMessageContaining("no model in service");
             // the model went away between the check and the generation: the core's no-model template is not an

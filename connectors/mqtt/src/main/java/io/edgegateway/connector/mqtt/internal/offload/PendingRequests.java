@@ -17,7 +17,9 @@ import io.edgegateway.api.Explanation;
 /**
  * The requester's side of offload: each request sent waits here under its correlation id until its reply comes
  * or its deadline passes, whichever is first; exactly one of the two completes it. Bounded: beyond
- * {@code maxPending} waiting requests a new one is refused at once. Thread-safe.
+ * {@code maxPending} waiting requests a new one is refused at once. A "busy" reply is retried up to
+ * {@code busyRetries} times while the deadline lasts (the broker hands the next copy to the group's next gateway),
+ * then fails the request. Thread-safe.
  *
  * <p>Deadlines run on the given scheduler (the offload's own thread), so a request times out there; replies are
  * handed in by the caller on its thread. Neither is ever Paho's callback thread.
@@ -28,7 +30,9 @@ public final class PendingRequests {
     public enum Outcome {
         /** The request's stage completed with the explanation. */
         ANSWERED,
-        /** The answering gateway was busy: the stage failed (RejectedExecutionException). */
+        /** The answering gateway was busy: send the request again ({@link #payload}); it still waits. */
+        RETRY,
+        /** The answering gateway was busy, and so were the retries: the stage failed (RejectedExecutionException). */
         BUSY,
         /** The answering gateway reported an error, or answered for another alert: the stage failed. */
         ERROR,
@@ -39,11 +43,14 @@ public final class PendingRequests {
     private static final class Waiting {
         final Alert alert;
         final CompletableFuture<Explanation> future;
+        final byte[] payload;
+        final AtomicInteger busyReplies = new AtomicInteger();
         volatile ScheduledFuture<?> timeout;
 
-        Waiting(Alert alert, CompletableFuture<Explanation> future) {
+        Waiting(Alert alert, CompletableFuture<Explanation> future, byte[] payload) {
             this.alert = alert;
             this.future = future;
+            this.payload = payload;
         }
 
         Alert alert() {
@@ -63,6 +70,7 @@ public final class PendingRequests {
     }
 
     private final int maxPending;
+    private final int busyRetries;
     private final ScheduledExecutorService scheduler;
     private final LongSupplier clockMillis;
     private final ConcurrentHashMap<String, Waiting> waiting = new ConcurrentHashMap<>();
@@ -70,6 +78,7 @@ public final class PendingRequests {
     private final LongAdder sent = new LongAdder();
     private final LongAdder answered = new LongAdder();
     private final LongAdder busy = new LongAdder();
+    private final LongAdder retried = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder late = new LongAdder();
@@ -78,14 +87,17 @@ public final class PendingRequests {
 
     /**
      * @param maxPending  requests that may wait for replies at once
+     * @param busyRetries how often a request answered "busy" is sent again
      * @param scheduler   runs the deadlines
      * @param clockMillis wall clock (epoch ms) for the latency from the alert's detection time
      */
-    public PendingRequests(int maxPending, ScheduledExecutorService scheduler, LongSupplier clockMillis) {
-        if (maxPending < 1) {
-            throw new IllegalArgumentException("maxPending must be >= 1");
+    public PendingRequests(int maxPending, int busyRetries, ScheduledExecutorService scheduler,
+                           LongSupplier clockMillis) {
+        if (maxPending < 1 || busyRetries < 0) {
+            throw new IllegalArgumentException("maxPending must be >= 1, busyRetries >= 0");
         }
         this.maxPending = maxPending;
+        this.busyRetries = busyRetries;
         this.scheduler = scheduler;
         this.clockMillis = clockMillis;
     }
@@ -94,8 +106,11 @@ public final class PendingRequests {
      * Registers a request about to be sent; its stage completes with the reply's explanation or fails with a
      * {@link TimeoutException} after {@code deadlineMillis}. Fails at once (RejectedExecutionException) when
      * {@code maxPending} requests are waiting.
+     *
+     * @param payload the request as sent, kept to send it again after a "busy" reply
      */
-    public CompletableFuture<Explanation> register(String requestId, Alert alert, long deadlineMillis) {
+    public CompletableFuture<Explanation> register(String requestId, Alert alert, long deadlineMillis,
+                                                   byte[] payload) {
         CompletableFuture<Explanation> f = new CompletableFuture<>();
         if (size.incrementAndGet() > maxPending) {
             size.decrementAndGet();
@@ -104,7 +119,7 @@ public final class PendingRequests {
                     + " requests are already waiting for replies (max.pending)"));
             return f;
         }
-        Waiting w = new Waiting(alert, f);
+        Waiting w = new Waiting(alert, f, payload);
         if (waiting.putIfAbsent(requestId, w) != null) {
             size.decrementAndGet();
             throw new IllegalArgumentException("request id " + requestId + " is already waiting");
@@ -141,6 +156,11 @@ public final class PendingRequests {
 
     /** A reply arrived: completes its request, unless it came too late. */
     public Outcome onReply(OffloadCodec.Reply reply) {
+        Waiting busyOne = reply.status() == OffloadCodec.Status.BUSY ? waiting.get(reply.requestId()) : null;
+        if (busyOne != null && busyOne.busyReplies.incrementAndGet() <= busyRetries) {
+            retried.increment();
+            return Outcome.RETRY; // it keeps waiting, its deadline running
+        }
         Waiting w = remove(reply.requestId());
         if (w == null) {
             late.increment();
@@ -177,6 +197,12 @@ public final class PendingRequests {
         }
     }
 
+    /** The request as sent, to send it again after {@link Outcome#RETRY}; null when it no longer waits. */
+    public byte[] payload(String requestId) {
+        Waiting w = waiting.get(requestId);
+        return w == null ? null : w.payload;
+    }
+
     private Waiting remove(String requestId) {
         Waiting w = waiting.remove(requestId);
         if (w != null) {
@@ -201,10 +227,16 @@ public final class PendingRequests {
         return sent.sum();
     }
 
+    /** Requests sent again after a "busy" reply. */
+    public long retried() {
+        return retried.sum();
+    }
+
     public long answered() {
         return answered.sum();
     }
 
+    /** Requests that failed because every gateway that got them was busy. */
     public long busy() {
         return busy.sum();
     }

@@ -2,7 +2,7 @@ package io.edgegateway.connector.mqtt.internal.offload;
 
 /**
  * Whether this gateway consumes the shared request stream: subscribed to {@code $share/<group>/<request topic>}
- * exactly while it is connected and its explainer is accepting (a model in service, room in its queue). Decides
+ * exactly while it is connected and its explainer is serving (a model in service). Decides
  * one subscribe or unsubscribe at a time; the caller performs it and reports back. Each connection is an epoch:
  * a clean session starts unsubscribed, and an answer from an older epoch is ignored. Thread-safe.
  */
@@ -37,16 +37,16 @@ public final class ServeGate {
         return epoch;
     }
 
-    /** What to do now that the explainer is (not) accepting; marks it in progress until {@link #done}. */
-    public synchronized Action decide(boolean accepting) {
+    /** What to do now that the explainer is (not) serving; marks it in progress until {@link #done}. */
+    public synchronized Action decide(boolean serving) {
         if (!connected || inProgress) {
             return Action.NONE;
         }
-        if (accepting && !subscribed) {
+        if (serving && !subscribed) {
             inProgress = true;
             return Action.SUBSCRIBE;
         }
-        if (!accepting && subscribed) {
+        if (!serving && subscribed) {
             inProgress = true;
             return Action.UNSUBSCRIBE;
         }
