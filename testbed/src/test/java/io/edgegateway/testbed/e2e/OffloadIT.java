@@ -333,6 +333,11 @@ class OffloadIT {
             } finally {
                 for (Gateway g : gateways) {
                     g.close();
+                    // what went wrong or was noteworthy, for the record
+                    List<String> warnings = g.log().lines().filter(l -> l.contains("WARN") || l.contains("ERROR"))
+                            .limit(10).toList();
+                    System.out.printf("Offload IT: %s: %d warning/error lines%s%n", g.id(), warnings.size(),
+                            warnings.isEmpty() ? "" : ":\n  " + String.join("\n  ", warnings));
                 }
                 publisher.disconnect(1000);
                 publisher.close();

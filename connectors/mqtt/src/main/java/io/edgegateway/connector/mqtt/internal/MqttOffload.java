@@ -195,19 +195,13 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         int maxInflight = s.range("max.inflight", c.max_inflight(), 1, 65535);
         long min = c.reconnect_min_ms();
         long max = c.reconnect_max_ms();
-        if (min < 1 || min > 3_600_000) {
-            throw s.invalid("reconnect.min.ms", min, "is out of range (1..3600000)");
-        }
-        if (max < min || max > 3_600_000) {
-            throw s.invalid("reconnect.max.ms", max, "must be between reconnect.min.ms (" + min + ") and 3600000");
-        }
+        s.reconnectDelays(min, max);
         String clientId = ConfigCheck.optional(c.client_id());
         String password = ConfigCheck.optional(c.password());
         return new Settings(broker, tls, clientId == null ? "edgegw-offload-" + gatewayId : clientId,
                 ConfigCheck.optional(c.username()), password == null ? null : password.toCharArray(),
                 new OffloadTopics(request, group, c.reply_topic().strip()), c.serve(), maxPending, retries, check,
-                maxPayload,
-                maxInflight, min, max);
+                maxPayload, maxInflight, min, max);
     }
 
     /** A topic to publish on: not empty, no wildcards, not a '$' (broker) topic. */
@@ -255,22 +249,6 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         gatewayId = id == null ? MqttUplink.DEFAULT_GATEWAY_ID : id;
         settings = validate(config, gatewayId);
         replyTopic = settings.topics().replyTopic(gatewayId);
-        worker = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, THREAD);
-            t.setDaemon(true);
-            return t;
-        });
-        worker.setRemoveOnCancelPolicy(true); // most deadlines are cancelled by their reply
-        worker.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // deactivate fails what still waits
-        AtomicInteger n = new AtomicInteger();
-        completions = Executors.newFixedThreadPool(COMPLETION_THREADS, r -> {
-            Thread t = new Thread(r, THREAD + "-complete-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pending = new PendingRequests(settings.maxPending(), settings.busyRetries(), worker,
-                System::currentTimeMillis);
-
         MqttConnectOptions options = new MqttConnectOptions();
         // clean session: a request is worth its deadline only, and a server that goes away must leave the group
         options.setCleanSession(true);
@@ -287,6 +265,22 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         connection = new MqttConnection("MQTT offload", settings.broker().url(), settings.clientId(), options, tls,
                 new Backoff(settings.reconnectMinMs(), settings.reconnectMaxMs()), THREAD + "-reconnect",
                 new Handler());
+        // threads only once nothing can fail any more
+        worker = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, THREAD);
+            t.setDaemon(true);
+            return t;
+        });
+        worker.setRemoveOnCancelPolicy(true); // most deadlines are cancelled by their reply
+        worker.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // deactivate fails what still waits
+        AtomicInteger n = new AtomicInteger();
+        completions = Executors.newFixedThreadPool(COMPLETION_THREADS, r -> {
+            Thread t = new Thread(r, THREAD + "-complete-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pending = new PendingRequests(settings.maxPending(), settings.busyRetries(), worker,
+                System::currentTimeMillis);
         worker.scheduleWithFixedDelay(this::check, settings.checkIntervalMs(), settings.checkIntervalMs(),
                 TimeUnit.MILLISECONDS);
         LOG.info("MQTT offload: gateway '{}' sends explanation requests it cannot serve to '{}' (replies on '{}'); "
