@@ -35,7 +35,8 @@ import io.edgegateway.testbed.harness.MqttRecorder;
  * (its model bundle removed from deploy/) and two with it, each its own process with the real model. The model-less
  * gateway's alerts are explained by the others' models through the shared subscription (spread over both, p50/p99
  * latency printed); a burst on one gateway with a model overloads its queue and part of it is served by the other;
- * with no server left, the model-less gateway falls back to templates within its deadline and loses none.
+ * a server whose model bundle is removed leaves the group; with no server left, the model-less gateway falls back
+ * to templates within its deadline and loses none.
  */
 class OffloadIT {
 
@@ -304,7 +305,32 @@ class OffloadIT {
                 assertThat(burstServed.getOrDefault("llm@" + SERVER_1, 0L)).as("and some by its own").isPositive();
                 assertThat(explainerCounters(s1Metrics).path("offloaded_overloaded").asLong()).isPositive();
 
-                // 3. no server left: templates within the deadline, none lost
+                // 3. the model bundle removed from one server: it leaves the group, the other serves everything
+                try (Stream<Path> files = Files.list(s2.home().resolve("deploy"))) {
+                    for (Path f : files.filter(f -> f.getFileName().toString().startsWith("model-explainer-"))
+                            .toList()) {
+                        Files.delete(f);
+                    }
+                }
+                JsonNode left = awaitMetrics(metrics, s2, x -> offloadCounters(x).path("serving").asInt() == 0
+                        && offloadCounters(x).path("leaves").asLong() >= 1, Duration.ofSeconds(60));
+                int k = 20;
+                Seen one = new Seen();
+                for (int i = 0; i < k; i++) {
+                    publish(publisher, "plant/pump-l" + i + "/bearing_temperature", sample("pump-l" + i, 91.5));
+                    Thread.sleep(150);
+                }
+                one.await(data, req, k, Duration.ofSeconds(60));
+                System.out.printf("Offload IT: model bundle removed from %s (it left the group: %s): %d alerts on %s: "
+                        + "explanations by source@servedBy %s%n", SERVER_2, offloadCounters(left), k, REQUESTER,
+                        one.bySourceAndServer());
+                assertThat(one.explanation.keySet()).as("every alert explained").containsAll(one.alertArrival.keySet())
+                        .hasSize(k);
+                assertThat(one.bySourceAndServer().getOrDefault("llm@" + SERVER_1, 0L))
+                        .as("all by the server that still has a model").isGreaterThanOrEqualTo((long) (0.9 * k));
+                assertThat(one.bySourceAndServer()).doesNotContainKey("llm@" + SERVER_2);
+
+                // 4. no server left: templates within the deadline, none lost
                 s1.close();
                 s2.close();
                 int m = 20;
