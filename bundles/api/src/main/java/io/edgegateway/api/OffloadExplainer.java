@@ -29,8 +29,8 @@ public interface OffloadExplainer {
      * offload stamps it with this gateway's id), or exceptionally with
      * {@link java.util.concurrent.RejectedExecutionException} when it cannot take the request now (no model, too
      * many explanations waiting, or the model did not run for it): a busy gateway says so at once rather than
-     * answer late, and the request is tried elsewhere or its requester falls back; or with {@link IllegalArgumentException} when the request's context is not one it can
-     * read.
+     * answer late, and the request is tried elsewhere or its requester falls back; or with
+     * {@link IllegalArgumentException} when the request's context is not one it can read.
      *
      * @param request the other gateway's request
      */

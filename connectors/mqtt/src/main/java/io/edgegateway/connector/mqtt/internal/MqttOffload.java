@@ -237,7 +237,6 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
     private final LongAdder badMessages = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final RateLimitedLog badLog = new RateLimitedLog(10_000);
-    private final RateLimitedLog gateLog = new RateLimitedLog(10_000);
 
     @Activate
     void activate(Config config, BundleContext context) throws MqttException {
@@ -385,14 +384,12 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
                 gate.done(epoch, action, ok);
                 if (!ok) {
                     logBad("the broker refused the shared subscription " + settings.topics().sharedFilter());
-                } else {
-                    long held = gateLog.tryLog();
-                    if (held >= 0) {
-                        LOG.info("MQTT offload: {} ({} joins, {} leaves so far)", action == ServeGate.Action.SUBSCRIBE
-                                ? "serving other gateways' explanation requests: subscribed to " + settings.topics().sharedFilter()
-                                : "not serving other gateways now (no model in service): unsubscribed",
-                                gate.joins(), gate.leaves());
-                    }
+                } else { // only when a model comes or goes: rare
+                    LOG.info("MQTT offload: {} ({} joins, {} leaves so far)", action == ServeGate.Action.SUBSCRIBE
+                                    ? "serving other gateways' explanation requests: subscribed to "
+                                    + settings.topics().sharedFilter()
+                                    : "not serving other gateways now (no model in service): unsubscribed",
+                            gate.joins(), gate.leaves());
                 }
             }
 
@@ -629,8 +626,9 @@ public final class MqttOffload implements ExplanationOffload, HealthReporter {
         c.put("bad_messages", badMessages.sum());
         c.put("dropped", dropped.sum());
         boolean up = connection.isConnected() && replyReady;
-        return new HealthReport(up, up ? "requests to " + settings.topics().requestTopic() + ", replies on " + replyTopic
-                + (settings.serve() ? "; serves through " + settings.topics().sharedFilter() + " while a model is in service"
-                : "; serves no one") : "not connected to " + settings.broker().url(), c);
+        String serves = settings.serve() ? "; serves through " + settings.topics().sharedFilter()
+                + " while a model is in service" : "; serves no one";
+        return new HealthReport(up, up ? "requests to " + settings.topics().requestTopic() + ", replies on "
+                + replyTopic + serves : "not connected to " + settings.broker().url(), c);
     }
 }
