@@ -1,9 +1,18 @@
 package io.edgegateway.testbed.opcua;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import io.edgegateway.testbed.simulator.FaultSpec;
 import io.edgegateway.testbed.simulator.PlantSimulator;
@@ -23,7 +32,13 @@ import picocli.CommandLine.Spec;
                 + " the server's certificate in --pki (created on first start: own/server.pfx, own/cert.der to give"
                 + " to clients); client certificates are trusted automatically (--trust-clients auto) or only when"
                 + " in <pki>/trusted/certs (--trust-clients folder; rejected ones land in <pki>/rejected/certs).",
-                "Faults: asset/signal:type@start+duration*magnitude, comma-separated (as for testbed), or 'none'."})
+                "Faults: asset/signal:type@start+duration*magnitude, comma-separated (as for testbed), or 'none'.",
+                "Address-space changes while clients stay connected: --changes add:ASSET@S,remove:ASSET@S adds or"
+                + " removes an asset S seconds after the start (a new asset id starts with pump, motor, compressor"
+                + " or conveyor; a removed one of the plant's can be added again), and the lines 'add ASSET',"
+                + " 'remove ASSET' and 'assets' on standard input do the same at once. Each change fires one"
+                + " GeneralModelChangeEvent from the Server object (Changes: the asset folder NodeAdded|ReferenceAdded"
+                + " or NodeDeleted|ReferenceDeleted, and the Plant folder)."})
 public final class OpcUaServerCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", description = "TCP port.")
@@ -59,6 +74,10 @@ public final class OpcUaServerCommand implements Callable<Integer> {
     @Option(names = "--trust-clients", paramLabel = "auto|folder",
             description = "auto: accept any client certificate; folder: only those in <pki>/trusted/certs.")
     String trustClients = "auto";
+
+    @Option(names = "--changes", paramLabel = "SPEC", description = "Address-space changes at times after the "
+            + "start, comma-separated: add:ASSET@SECONDS or remove:ASSET@SECONDS, e.g. add:pump-2@30,remove:pump-2@90.")
+    String changes;
 
     @Option(names = "--user-certs", paramLabel = "DIR",
             description = "Accept X.509 user identities whose certificate (DER or PEM) is in DIR (secure endpoints).")
@@ -97,12 +116,77 @@ public final class OpcUaServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** One address-space change: add or remove {@code asset} {@code atSeconds} after the start. */
+    record Change(boolean add, String asset, double atSeconds) {
+    }
+
+    /** {@code add:pump-2@30,remove:motor-1@60.5}. */
+    static List<Change> parseChanges(String text) {
+        List<Change> out = new ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return out;
+        }
+        for (String part : text.split(",")) {
+            String p = part.strip();
+            int colon = p.indexOf(':');
+            int at = p.lastIndexOf('@');
+            if (colon < 0 || at < colon + 2) {
+                throw new IllegalArgumentException("'" + p + "' is not add:ASSET@SECONDS or remove:ASSET@SECONDS");
+            }
+            String verb = p.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+            if (!verb.equals("add") && !verb.equals("remove")) {
+                throw new IllegalArgumentException("'" + p + "': '" + verb + "' is not add or remove");
+            }
+            double seconds;
+            try {
+                seconds = Double.parseDouble(p.substring(at + 1).strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + p + "': '" + p.substring(at + 1) + "' is not a number of "
+                        + "seconds");
+            }
+            if (!(seconds >= 0)) {
+                throw new IllegalArgumentException("'" + p + "': the time must be >= 0 s");
+            }
+            out.add(new Change(verb.equals("add"), p.substring(colon + 1, at).strip(), seconds));
+        }
+        return out;
+    }
+
+    /** Applies one change and says what it did (or why not) on standard output; never throws. */
+    static String apply(PlantOpcUaServer server, boolean add, String asset) {
+        try {
+            int n = add ? server.addAsset(asset) : server.removeAsset(asset);
+            return "asset " + asset + (add ? " added (" : " removed (") + n + " variables); model change events "
+                    + "sent so far: " + server.modelChangeEvents();
+        } catch (RuntimeException e) {
+            return (add ? "add " : "remove ") + asset + ": " + e.getMessage();
+        }
+    }
+
+    /** A line of standard input: add ASSET, remove ASSET, assets. */
+    static String command(PlantOpcUaServer server, String line) {
+        String[] words = line.strip().split("\\s+");
+        if (words.length == 1 && words[0].equalsIgnoreCase("assets")) {
+            return "assets: " + server.servedAssets() + " (" + server.variableCount() + " variables)";
+        }
+        if (words.length == 2 && (words[0].equalsIgnoreCase("add") || words[0].equalsIgnoreCase("remove"))) {
+            return apply(server, words[0].equalsIgnoreCase("add"), words[1]);
+        }
+        return "unknown command '" + line.strip() + "' (add ASSET, remove ASSET, assets)";
+    }
+
     @Override
     public Integer call() throws Exception {
         List<FaultSpec> specs = faults == null ? Scenarios.defaults()
                 : "none".equalsIgnoreCase(faults) ? List.of() : Scenarios.parse(faults);
         PlantSimulator simulator = new PlantSimulator(seed, rate, specs, PlantSimulator.DEFAULT_ASSETS);
         PlantOpcUaServer.Security sec = securityOptions();
+        List<Change> planned;
+        try {
+            planned = parseChanges(changes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--changes: " + e.getMessage());
+        }
         PlantOpcUaServer server = new PlantOpcUaServer(port, host, user, password == null ? "" : password, simulator,
                 sec);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -121,7 +205,31 @@ public final class OpcUaServerCommand implements Callable<Integer> {
         if (server.certificateFile() != null) {
             System.out.println("Server certificate (for the clients' trust lists): " + server.certificateFile());
         }
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "opcua-server-changes");
+            t.setDaemon(true);
+            return t;
+        });
+        for (Change c : planned) {
+            timer.schedule(() -> System.out.println(apply(server, c.add(), c.asset())),
+                    Math.round(c.atSeconds() * 1000), TimeUnit.MILLISECONDS);
+        }
+        Thread input = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (!line.isBlank()) {
+                        System.out.println(command(server, line));
+                    }
+                }
+            } catch (IOException e) {
+                // standard input closed: the timed changes and Ctrl-C still work
+            }
+        }, "opcua-server-stdin");
+        input.setDaemon(true);
+        input.start();
         stopped.await();
+        timer.shutdownNow();
         return 0;
     }
 }
