@@ -19,9 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MqttRecorder;
-import io.edgegateway.testbed.harness.Ports;
 import io.edgegateway.testbed.opcua.PlantOpcUaServer;
-import io.edgegateway.testbed.simulator.PlantSimulator;
 
 /**
  * OPC UA end to end: the testbed's Milo plant server in this JVM, the real distribution (with the OPC UA connector
@@ -31,25 +29,19 @@ class OpcUaIT {
 
     @TempDir
     Path dir;
-    PlantOpcUaServer server;
-    GatewayFixture f;
+    OpcUaFixture o;
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (f != null) {
-                f.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
+        if (o != null) {
+            o.close();
         }
     }
 
     @Test
     void plantServerServesTheSimulatedPlant() throws Exception {
-        server = PlantOpcUaServer.of(Ports.freePort(), 10, List.of()).start();
+        o = new OpcUaFixture(dir);
+        PlantOpcUaServer server = o.startServer();
         OpcUaClient client = OpcUaClient.create(server.endpointUrl());
         try {
             client.connect();
@@ -74,11 +66,12 @@ class OpcUaIT {
 
     @Test
     void opcUaSamplesReachThePipelineAndResumeAfterAServerRestart() throws Exception {
-        server = new PlantOpcUaServer(Ports.freePort(), "localhost", "operator", "s3cret",
-                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS)).start();
-        int configured = server.variableCount();
-        f = new GatewayFixture(dir, "it-opcua");
-        GatewayHomes.configure(f.home, "io.edgegateway.opcua.source-plant.cfg", Map.of(
+        o = new OpcUaFixture(dir);
+        PlantOpcUaServer server = o.startServer("operator", "s3cret", PlantOpcUaServer.Security.NONE);
+        // the configured variables and the source's model change event item
+        int configured = server.variableCount() + 1;
+        GatewayFixture f = o.gateway("it-opcua");
+        o.source("plant", Map.of(
                 "endpoint.url", server.endpointUrl(),
                 "username", "operator",
                 "password", "s3cret",
@@ -96,7 +89,7 @@ class OpcUaIT {
                 && r.payload().contains("\"threshold\"") && r.payload().contains("bearing_temperature"), 30_000);
         assertThat(alert).as("threshold alert from OPC UA data; log:%n%s", f.gateway.logText()).isNotNull();
         assertThat(alert.json().path("unit").asText()).as("unit from EngineeringUnits").isEqualTo("degC");
-        awaitMonitoredItems(configured, Duration.ofSeconds(10));
+        o.awaitServerItems(configured, Duration.ofSeconds(10));
 
         server.stop();
         Thread.sleep(3000); // metrics settle while the server is away
@@ -105,24 +98,12 @@ class OpcUaIT {
         server.start();
         JsonNode resumed = f.awaitMetrics(m -> m.path("accepted").asLong() > before + 20, Duration.ofSeconds(15));
         double seconds = (System.nanoTime() - restarted) / 1e9;
-        awaitMonitoredItems(configured, Duration.ofSeconds(15 - Math.min(14, (long) seconds)));
+        o.awaitServerItems(configured, Duration.ofSeconds(15 - Math.min(14, (long) seconds)));
         System.out.printf("OPC UA data resumed %.1f s after the server restart (accepted %d -> %d)%n", seconds,
                 before, resumed.path("accepted").asLong());
         assertThat(seconds).isLessThan(15);
         String log = f.gateway.logText();
         log.lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
         assertThat(log).contains("ns=2;s=Plant/pump-1/no_such_signal does not exist");
-    }
-
-    private void awaitMonitoredItems(int expected, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && server.monitoredItemCount() != expected) {
-            Thread.sleep(100);
-        }
-        long count = server.monitoredItemCount();
-        if (count != expected) {
-            throw new AssertionError("monitored items on the server: " + count + ", expected " + expected
-                    + (f == null ? "" : "\ngateway log:\n" + f.gateway.logText()));
-        }
     }
 }

@@ -19,15 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.edgegateway.testbed.harness.GatewayHomes;
-import io.edgegateway.testbed.harness.Ports;
 import io.edgegateway.testbed.opcua.PlantOpcUaServer;
-import io.edgegateway.testbed.simulator.PlantSimulator;
 
 /**
  * The OPC UA plant server is stopped and started again on the same port 5 times while the real gateway subscribes
  * to it (issue 3): every time, data resumes within 15 s, the server holds exactly the configured monitored items
- * (the source re-created its subscription once, not twice), and the gateway's live threads stay where they were
+ * and the source's model change event item (the source re-created its subscription once, not twice), and the gateway's live threads stay where they were
  * after the first reconnection (compiler threads excluded; Milo's shared pools grow once, then are reused); and the
  * gap is marked, not silent: each restart gives exactly one BAD sample per monitored item, counted in the source's
  * health detail ("gaps marked N (open M)") that the uplink publishes in the metrics' {@code sources}.
@@ -43,33 +40,28 @@ class OpcUaRestartsIT {
 
     @TempDir
     Path dir;
-    PlantOpcUaServer server;
-    GatewayFixture f;
+    OpcUaFixture o;
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (f != null) {
-                f.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
+        if (o != null) {
+            o.close();
         }
     }
 
     @Test
     void dataResumesAfterEachOfFiveServerRestartsWithoutDuplicateItemsOrLeakedThreads() throws Exception {
-        server = new PlantOpcUaServer(Ports.freePort(), "localhost", null, null,
-                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS)).start();
+        o = new OpcUaFixture(dir);
+        PlantOpcUaServer server = o.startServer();
         int configured = server.variableCount();
-        f = new GatewayFixture(dir, "it-opcua-restarts");
-        GatewayHomes.configure(f.home, "io.edgegateway.opcua.source-plant.cfg", Map.of(
-                "endpoint.url", server.endpointUrl(), "source.name", "plant", "nodes", "Objects/Plant/*/*", "sampling.interval.ms", "100"));
+        // on the server: the data items and the source's model change event item
+        int serverItems = configured + 1;
+        GatewayFixture f = o.gateway("it-opcua-restarts");
+        o.source("plant", Map.of("endpoint.url", server.endpointUrl(), "source.name", "plant",
+                "nodes", "Objects/Plant/*/*", "sampling.interval.ms", "100"));
         f.startGateway();
         f.awaitMetrics(m -> m.path("accepted").asLong() > 50, Duration.ofSeconds(45));
-        awaitMonitoredItems(configured, Duration.ofSeconds(10));
+        o.awaitServerItems(serverItems, Duration.ofSeconds(10));
 
         List<String> threadsFirst = null;
         List<Double> resumed = new ArrayList<>();
@@ -84,7 +76,7 @@ class OpcUaRestartsIT {
                     Duration.ofSeconds((long) RESUME_LIMIT_S + 5));
             double seconds = (System.nanoTime() - restarted) / 1e9;
             resumed.add(seconds);
-            awaitMonitoredItems(configured, Duration.ofSeconds(5));
+            o.awaitServerItems(serverItems, Duration.ofSeconds(5));
             Thread.sleep(1500); // a duplicate subscription would show up on the server by now
             long items = server.monitoredItemCount();
             long expectedMarks = (long) i * configured;
@@ -93,15 +85,16 @@ class OpcUaRestartsIT {
             long marks = gaps(gapsNow, 1);
             System.out.printf(Locale.ROOT, "OPC UA restart %d: gap marks %d (expected %d), source: %s%n", i, marks,
                     expectedMarks, gapsNow.path("sources").path(SOURCE));
-            assertThat(marks).as("restart %d: one BAD gap mark per monitored item per restart", i)
-                    .isEqualTo(expectedMarks);
+            assertThat(marks).as("restart %d: one BAD gap mark per monitored item per restart; the source's log:%n%s",
+                    i, sourceLog(f)).isEqualTo(expectedMarks);
             List<String> threads = javaThreads(jcmd(f.gateway.pid(), "Thread.print"));
             System.out.printf(Locale.ROOT, "OPC UA restart %d: data resumed %.1f s after the server started "
-                    + "(accepted %d -> %d); monitored items on the server %d (configured %d); gateway threads %d%n",
-                    i, seconds, before, back.path("accepted").asLong(), items, configured, threads.size());
+                    + "(accepted %d -> %d); monitored items on the server %d (configured %d + 1 event item); gateway "
+                    + "threads %d%n", i, seconds, before, back.path("accepted").asLong(), items, configured,
+                    threads.size());
             assertThat(seconds).as("restart %d: data resumed after %.1f s", i, seconds).isLessThan(RESUME_LIMIT_S);
             assertThat(items).as("restart %d: monitored items on the server (a duplicate subscription doubles "
-                    + "them)", i).isEqualTo(configured);
+                    + "them)", i).isEqualTo(serverItems);
             if (threadsFirst == null) {
                 threadsFirst = threads;
             } else {
@@ -119,22 +112,14 @@ class OpcUaRestartsIT {
         assertThat(subscriptions).as("one subscription per server start; log:%n%s", log).isEqualTo(1 + RESTARTS);
     }
 
+    private static String sourceLog(GatewayFixture f) throws Exception {
+        return String.join("\n", f.gateway.logText().lines().filter(l -> l.contains("OPC UA source")).toList());
+    }
+
     /** Group 1 (gaps marked) or 2 (open now) of the source's health detail; -1 when it does not say. */
     private static long gaps(JsonNode metrics, int group) {
         Matcher m = GAPS.matcher(metrics.path("sources").path(SOURCE).path("detail").asText(""));
         return m.find() ? Long.parseLong(m.group(group)) : -1;
-    }
-
-    private void awaitMonitoredItems(int expected, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && server.monitoredItemCount() != expected) {
-            Thread.sleep(100);
-        }
-        long count = server.monitoredItemCount();
-        if (count != expected) {
-            throw new AssertionError("monitored items on the server: " + count + ", expected " + expected
-                    + "\ngateway log:\n" + f.gateway.logText());
-        }
     }
 
     /** Names of the live Java threads in a Thread.print dump, without the JIT's compiler threads. */
