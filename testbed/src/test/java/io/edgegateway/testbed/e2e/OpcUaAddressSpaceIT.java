@@ -2,7 +2,6 @@ package io.edgegateway.testbed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -11,9 +10,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -45,20 +43,11 @@ class OpcUaAddressSpaceIT {
     private static final long PERIODIC_BOUND_S = 10;
     private static final Pattern SUBSCRIPTION = Pattern.compile("subscription (\\d+): ");
 
-    @TempDir
-    Path dir;
-    OpcUaFixture o;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (o != null) {
-            o.close();
-        }
-    }
+    @RegisterExtension
+    final OpcUaFixture o = new OpcUaFixture();
 
     @Test
     void assetsAddedAndRemovedWithTheSessionUpAreMonitoredAndDroppedWithoutAReconnect() throws Exception {
-        o = new OpcUaFixture(dir);
         PlantOpcUaServer server = o.startServer();
         int configured = server.variableCount();
         GatewayFixture f = o.gateway("it-opcua-space");

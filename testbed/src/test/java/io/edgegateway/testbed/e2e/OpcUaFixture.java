@@ -1,11 +1,20 @@
 package io.edgegateway.testbed.e2e;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -18,20 +27,38 @@ import io.edgegateway.testbed.simulator.PlantSimulator;
 /**
  * What the OPC UA end-to-end tests share: the testbed's plant server, in this JVM ({@link #startServer}) or in its
  * own process ({@link #startServerProcess}), a {@link GatewayFixture} (mosquitto, the real distribution) with OPC UA
- * sources configured, and readers of the server's and the source's monitored-item counts; {@link #close()} stops
- * all of it, the gateway first.
+ * sources configured, and readers of the server's and the source's monitored-item counts. A JUnit extension
+ * ({@code @RegisterExtension final OpcUaFixture o = new OpcUaFixture();}): each test gets a fresh folder
+ * {@link #dir}; after it, everything is stopped (the gateway first) and the folder deleted.
  */
-final class OpcUaFixture implements AutoCloseable {
+final class OpcUaFixture implements BeforeEachCallback, AfterEachCallback {
 
     private static final Pattern MONITORED = Pattern.compile("(\\d+) monitored items");
 
-    final Path dir;
+    /** The test's folder (broker, gateway home, server PKI, logs). */
+    Path dir;
     PlantOpcUaServer server;
     PlantOpcUaServerProcess serverProcess;
     GatewayFixture f;
 
-    OpcUaFixture(Path dir) {
-        this.dir = dir;
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("it-opcua-");
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        try {
+            close();
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                System.err.println("could not delete " + dir + ": " + e);
+            }
+        }
     }
 
     /** The default plant (pump-1, motor-1, compressor-1; seed 42, 10 Hz, no faults), anonymous, security None. */
@@ -48,7 +75,7 @@ final class OpcUaFixture implements AutoCloseable {
 
     /** {@code ./gateway opcua-server --port <free> ARGS} in its own process, output in {@code <dir>/opcua-server.log}. */
     PlantOpcUaServerProcess startServerProcess(List<String> args) throws Exception {
-        List<String> all = new java.util.ArrayList<>(List.of("--port", Integer.toString(Ports.freePort())));
+        List<String> all = new ArrayList<>(List.of("--port", Integer.toString(Ports.freePort())));
         all.addAll(args);
         serverProcess = PlantOpcUaServerProcess.start(all, dir.resolve("opcua-server.log"));
         return serverProcess;
@@ -89,8 +116,7 @@ final class OpcUaFixture implements AutoCloseable {
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
-    @Override
-    public void close() throws Exception {
+    private void close() throws Exception {
         try {
             if (f != null) {
                 f.close();

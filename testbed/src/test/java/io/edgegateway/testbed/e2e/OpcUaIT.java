@@ -2,7 +2,6 @@ package io.edgegateway.testbed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +10,8 @@ import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -27,20 +25,11 @@ import io.edgegateway.testbed.opcua.PlantOpcUaServer;
  */
 class OpcUaIT {
 
-    @TempDir
-    Path dir;
-    OpcUaFixture o;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (o != null) {
-            o.close();
-        }
-    }
+    @RegisterExtension
+    final OpcUaFixture o = new OpcUaFixture();
 
     @Test
     void plantServerServesTheSimulatedPlant() throws Exception {
-        o = new OpcUaFixture(dir);
         PlantOpcUaServer server = o.startServer();
         OpcUaClient client = OpcUaClient.create(server.endpointUrl());
         try {
@@ -66,7 +55,6 @@ class OpcUaIT {
 
     @Test
     void opcUaSamplesReachThePipelineAndResumeAfterAServerRestart() throws Exception {
-        o = new OpcUaFixture(dir);
         PlantOpcUaServer server = o.startServer("operator", "s3cret", PlantOpcUaServer.Security.NONE);
         // the configured variables and the source's model change event item
         int configured = server.variableCount() + 1;

@@ -13,9 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -38,20 +37,11 @@ class OpcUaRestartsIT {
     private static final Pattern GAPS = Pattern.compile("gaps marked (\\d+) \\(open (\\d+)\\)");
     private static final Pattern JAVA_THREAD = Pattern.compile("^\"(.*)\" #\\d+", Pattern.MULTILINE);
 
-    @TempDir
-    Path dir;
-    OpcUaFixture o;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (o != null) {
-            o.close();
-        }
-    }
+    @RegisterExtension
+    final OpcUaFixture o = new OpcUaFixture();
 
     @Test
     void dataResumesAfterEachOfFiveServerRestartsWithoutDuplicateItemsOrLeakedThreads() throws Exception {
-        o = new OpcUaFixture(dir);
         PlantOpcUaServer server = o.startServer();
         int configured = server.variableCount();
         // on the server: the data items and the source's model change event item

@@ -16,9 +16,8 @@ import java.util.Map;
 
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MqttRecorder;
@@ -35,26 +34,17 @@ class OpcUaSecurityIT {
 
     private static final String SOURCE_CFG = "io.edgegateway.opcua.source-secure.cfg";
 
-    @TempDir
-    Path dir;
-    OpcUaFixture o;
+    @RegisterExtension
+    final OpcUaFixture o = new OpcUaFixture();
     GatewayFixture f;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (o != null) {
-            o.close();
-        }
-    }
 
     @Test
     void signAndEncryptOnceTheServerCertificateIsTrustedAndX509UsersAreChecked() throws Exception {
-        Path users = Files.createDirectories(dir.resolve("server-users"));
+        Path users = Files.createDirectories(o.dir.resolve("server-users"));
         Path operator = userCertificate("operator-x509", users);
         Path intruder = userCertificate("intruder-x509", null);
-        o = new OpcUaFixture(dir);
         PlantOpcUaServer server = o.startServer(null, null,
-                new PlantOpcUaServer.Security(true, true, true, dir.resolve("server-pki"), true, users));
+                new PlantOpcUaServer.Security(true, true, true, o.dir.resolve("server-pki"), true, users));
 
         f = o.gateway("it-opcua-sec");
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
@@ -110,9 +100,8 @@ class OpcUaSecurityIT {
      */
     @Test
     void userNameOverSignAndEncryptWithTheServerInItsOwnProcess() throws Exception {
-        o = new OpcUaFixture(dir);
         var server = o.startServerProcess(List.of("--security", "sign-encrypt", "--pki",
-                dir.resolve("server-pki").toString(), "--user", "operator", "--password", "s3cret", "--rate", "10",
+                o.dir.resolve("server-pki").toString(), "--user", "operator", "--password", "s3cret", "--rate", "10",
                 "--faults", "none"));
         assertThat(server.output()).contains("security Basic256Sha256/SignAndEncrypt").doesNotContain("None,");
         f = o.gateway("it-opcua-user");
@@ -149,7 +138,6 @@ class OpcUaSecurityIT {
 
     @Test
     void deadbandsKeepSmallChangesAway() throws Exception {
-        o = new OpcUaFixture(dir);
         PlantOpcUaServer server = o.startServer();
         f = o.gateway("it-opcua-deadband");
         // pump-1 has 5 signals at 10 Hz; deadbands far above the noise: only the first value of each is reported
@@ -186,7 +174,7 @@ class OpcUaSecurityIT {
         KeyPair kp = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
         X509Certificate cert = new SelfSignedCertificateBuilder(kp).setCommonName(name)
                 .setApplicationUri("urn:edgegateway:test-user:" + name).build();
-        Path userDir = Files.createDirectories(dir.resolve("users-own"));
+        Path userDir = Files.createDirectories(o.dir.resolve("users-own"));
         Path certFile = userDir.resolve(name + ".pem");
         Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
         Files.writeString(userDir.resolve(name + ".key"), pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
