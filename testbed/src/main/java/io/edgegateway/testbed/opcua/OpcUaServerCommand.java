@@ -14,9 +14,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.edgegateway.testbed.simulator.FaultSpec;
+import io.edgegateway.testbed.simulator.GroundTruth;
+import io.edgegateway.testbed.simulator.MqttPlantPublisher;
+import io.edgegateway.testbed.simulator.PayloadFormat;
 import io.edgegateway.testbed.simulator.PlantSimulator;
 import io.edgegateway.testbed.simulator.Scenarios;
+import io.edgegateway.testbed.simulator.SimulatorCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,7 +35,10 @@ import picocli.CommandLine.Spec;
                 + " the server's certificate in --pki (created on first start: own/server.pfx, own/cert.der to give"
                 + " to clients); client certificates are trusted automatically (--trust-clients auto) or only when"
                 + " in <pki>/trusted/certs (--trust-clients folder; rejected ones land in <pki>/rejected/certs).",
-                "Faults: asset/signal:type@start+duration*magnitude, comma-separated (as for testbed), or 'none'.",
+                "Faults: asset/signal:type@start+duration*magnitude, comma-separated (as for testbed), or 'none';"
+                + " --scenario adds a JSON file of faults, --ground-truth writes them as they happen.",
+                "One simulator for both protocols: with --mqtt-broker the same samples (same values, same"
+                + " timestamps) are also published to plant/<asset>/<signal> as ./gateway testbed does.",
                 "Address-space changes while clients stay connected: --changes add:ASSET@S,remove:ASSET@S adds or"
                 + " removes an asset S seconds after the start (a new asset id starts with pump, motor, compressor"
                 + " or conveyor; a removed one of the plant's can be added again), and the lines 'add ASSET',"
@@ -54,8 +60,27 @@ public final class OpcUaServerCommand implements Callable<Integer> {
     long seed = 42;
 
     @Option(names = "--faults", paramLabel = "SPEC",
-            description = "Faults to inject, or 'none'. Default: the simulator's default scenario.")
+            description = "Faults to inject, or 'none'. Default (when neither --faults nor --scenario is given): "
+                    + Scenarios.DEFAULT + " (those of simulated assets).")
     String faults;
+
+    @Option(names = "--assets", split = ",", paramLabel = "IDS", description = "Asset ids, comma-separated; each "
+            + "starts with pump, motor, compressor or conveyor (e.g. conveyor-1).")
+    List<String> assets = new ArrayList<>(PlantSimulator.DEFAULT_ASSETS);
+
+    @Option(names = "--scenario", paramLabel = "FILE", description = "JSON file of faults (added to --faults).")
+    Path scenario;
+
+    @Option(names = "--ground-truth", paramLabel = "FILE", description = "Write the faults as they happened as JSON"
+            + " lines {asset, signal, fault, start, end, magnitude}, rewritten whenever a fault starts or ends.")
+    Path groundTruth;
+
+    @Option(names = "--mqtt-broker", paramLabel = "URL", description = "Also publish the served samples to this "
+            + "broker on plant/<asset>/<signal> (JSON {asset, signal, value, unit, ts}; dropouts not published).")
+    String mqttBroker;
+
+    @Option(names = "--mqtt-qos", paramLabel = "0|1|2", description = "QoS of the MQTT samples.")
+    int mqttQos;
 
     @Option(names = "--user", paramLabel = "NAME", description = "User name accepted besides anonymous.")
     String user;
@@ -177,9 +202,17 @@ public final class OpcUaServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<FaultSpec> specs = faults == null ? Scenarios.defaults()
-                : "none".equalsIgnoreCase(faults) ? List.of() : Scenarios.parse(faults);
-        PlantSimulator simulator = new PlantSimulator(seed, rate, specs, PlantSimulator.DEFAULT_ASSETS);
+        PlantSimulator simulator;
+        try {
+            // the faults and assets mean what they mean for ./gateway testbed
+            simulator = new SimulatorCommand().seed(seed).rate(rate).assets(assets).faultSpec(faults)
+                    .scenario(scenario).simulator();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (groundTruth != null) {
+            simulator.onGroundTruthChange(records -> GroundTruth.writeJsonLines(records, groundTruth));
+        }
         PlantOpcUaServer.Security sec = securityOptions();
         List<Change> planned;
         try {
@@ -189,10 +222,23 @@ public final class OpcUaServerCommand implements Callable<Integer> {
         }
         PlantOpcUaServer server = new PlantOpcUaServer(port, host, user, password == null ? "" : password, simulator,
                 sec);
+        // at most ten ticks wait for the publisher (older ones are dropped, e.g. before the broker's first connect)
+        ServedSamples served = mqttBroker == null ? null
+                : new ServedSamples(server, Math.max(1000, 10 * server.variableCount()));
+        MqttPlantPublisher mqtt = served == null ? null : new MqttPlantPublisher(mqttBroker, null, served, mqttQos,
+                PayloadFormat.JSON);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (mqtt != null) {
+                    mqtt.close();
+                    System.out.println("MQTT: " + mqtt.published() + " samples published, " + mqtt.dropped()
+                            + " not (broker away), " + served.dropped() + " dropped before the first connection");
+                }
                 server.close();
+                if (groundTruth != null) {
+                    GroundTruth.writeJsonLines(simulator.groundTruth(), groundTruth);
+                }
             } catch (Exception e) {
                 System.err.println("stopping the OPC UA server: " + e);
             } finally {
@@ -204,6 +250,11 @@ public final class OpcUaServerCommand implements Callable<Integer> {
                 + " variables under Objects/Plant; security " + server.securityText() + "; Ctrl-C stops)");
         if (server.certificateFile() != null) {
             System.out.println("Server certificate (for the clients' trust lists): " + server.certificateFile());
+        }
+        if (mqtt != null) {
+            mqtt.start();
+            System.out.println("The same samples go to " + mqttBroker + " on " + MqttPlantPublisher.TOPIC_PREFIX
+                    + "/<asset>/<signal> (QoS " + mqttQos + ")");
         }
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "opcua-server-changes");

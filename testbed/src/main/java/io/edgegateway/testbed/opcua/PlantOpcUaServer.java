@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.eclipse.milo.opcua.sdk.core.AccessLevel;
@@ -163,6 +164,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
     /** The added assets' simulators, ticked with the plant's (copy on write, read by the ticker). */
     private volatile List<PlantSimulator> extraSimulators = List.of();
     private final AtomicLong modelChangeEvents = new AtomicLong();
+    private volatile Consumer<List<SimSample>> sampleListener;
 
     /**
      * @param port      TCP port (0 is not allowed: restarts must find the server on the same port)
@@ -261,6 +263,19 @@ public final class PlantOpcUaServer implements AutoCloseable {
             PlantSimulator added = addedAssets.get(asset);
             return added != null ? added.signals(asset) : simulator.signals(asset);
         }
+    }
+
+    /**
+     * Called on the ticker thread with each tick's samples of the assets served (dropout samples flagged), once
+     * their nodes have them: a second publisher (MQTT, see {@link ServedSamples}) serves the same plant.
+     */
+    public void onSamples(Consumer<List<SimSample>> listener) {
+        this.sampleListener = listener;
+    }
+
+    /** Microseconds between ticks. */
+    public long periodMicros() {
+        return periodMicros;
     }
 
     /** GeneralModelChangeEvents fired so far (one per {@link #addAsset} / {@link #removeAsset}). */
@@ -627,14 +642,20 @@ public final class PlantOpcUaServer implements AutoCloseable {
                 samples.addAll(extra.tick(now));
             }
             Map<String, UaVariableNode> vars = variables;
+            List<SimSample> served = new ArrayList<>(samples.size());
             for (SimSample s : samples) {
                 UaVariableNode node = vars.get(s.asset() + "/" + s.signal());
                 if (node != null) {
+                    served.add(s);
                     DateTime time = new DateTime(s.time());
                     // a dropout fault: the node's status goes Bad (no value) for the fault's duration
                     node.setValue(s.dropout() ? new DataValue(Variant.NULL_VALUE, NO_COMMUNICATION, time, DateTime.now())
                             : new DataValue(new Variant(s.value()), StatusCode.GOOD, time, DateTime.now()));
                 }
+            }
+            Consumer<List<SimSample>> listener = sampleListener;
+            if (listener != null) {
+                listener.accept(served);
             }
         } catch (RuntimeException e) {
             LOG.warn("OPC UA plant server: tick failed", e);

@@ -68,7 +68,13 @@ final class OpcUaFixture implements BeforeEachCallback, AfterEachCallback {
 
     /** The default plant with a user name besides anonymous and the given security, on a free port. */
     PlantOpcUaServer startServer(String user, String password, PlantOpcUaServer.Security security) throws Exception {
-        server = new PlantOpcUaServer(Ports.freePort(), "localhost", user, password,
+        return startServer("localhost", user, password, security);
+    }
+
+    /** As above, advertising {@code hostname} in its endpoint URLs (it listens on all addresses). */
+    PlantOpcUaServer startServer(String hostname, String user, String password, PlantOpcUaServer.Security security)
+            throws Exception {
+        server = new PlantOpcUaServer(Ports.freePort(), hostname, user, password,
                 new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS), security).start();
         return server;
     }

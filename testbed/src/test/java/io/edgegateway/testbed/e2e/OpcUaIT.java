@@ -55,12 +55,16 @@ class OpcUaIT {
 
     @Test
     void opcUaSamplesReachThePipelineAndResumeAfterAServerRestart() throws Exception {
-        PlantOpcUaServer server = o.startServer("operator", "s3cret", PlantOpcUaServer.Security.NONE);
+        // the server advertises a host name nobody resolves (as servers behind NAT or in containers do): the
+        // source must connect to the configured host (endpoint.host.rewrite, default true)
+        PlantOpcUaServer server = o.startServer("plant-server.invalid", "operator", "s3cret",
+                PlantOpcUaServer.Security.NONE);
+        String endpoint = "opc.tcp://localhost:" + server.port() + PlantOpcUaServer.PATH;
         // the configured variables and the source's model change event item
         int configured = server.variableCount() + 1;
         GatewayFixture f = o.gateway("it-opcua");
         o.source("plant", Map.of(
-                "endpoint.url", server.endpointUrl(),
+                "endpoint.url", endpoint,
                 "username", "operator",
                 "password", "s3cret",
                 // every variable by pattern, one of them again by NodeId (counted once), and one bad NodeId

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.TcpProxy;
 import io.edgegateway.testbed.opcua.PlantOpcUaServer;
 
 /**
@@ -33,6 +34,7 @@ class OpcUaRestartsIT {
     private static final int RESTARTS = 5;
     private static final double RESUME_LIMIT_S = 15;
     private static final int THREAD_MARGIN = 3;
+    private static final long PARTITION_S = 30;
     private static final String SOURCE = "opcua:plant";
     private static final Pattern GAPS = Pattern.compile("gaps marked (\\d+) \\(open (\\d+)\\)");
     private static final Pattern JAVA_THREAD = Pattern.compile("^\"(.*)\" #\\d+", Pattern.MULTILINE);
@@ -100,6 +102,51 @@ class OpcUaRestartsIT {
                 + "server starts%n", resumed.stream().map(s -> String.format(Locale.ROOT, "%.1f", s)).toList(),
                 subscriptions, RESTARTS);
         assertThat(subscriptions).as("one subscription per server start; log:%n%s", log).isEqualTo(1 + RESTARTS);
+    }
+
+    /**
+     * Issue 3, "session re-activation": the network between gateway and server is cut (a TCP proxy stops forwarding,
+     * sockets stay open, as a real partition) for {@value #PARTITION_S} s while the server keeps running. Milo notices,
+     * and after the heal it reconnects and re-activates the same session: data resumes within 15 s, the server
+     * still holds exactly the configured items plus the event item, and the gap is marked once per item.
+     */
+    @Test
+    void aBrokenLinkWithTheServerUpReactivatesTheSessionAndDataResumes() throws Exception {
+        PlantOpcUaServer server = o.startServer();
+        int configured = server.variableCount();
+        try (TcpProxy proxy = TcpProxy.start("127.0.0.1", server.port())) {
+            GatewayFixture f = o.gateway("it-opcua-link");
+            // through the proxy: the configured host and port replace what the server advertises
+            o.source("plant", Map.of("endpoint.url", "opc.tcp://127.0.0.1:" + proxy.port() + PlantOpcUaServer.PATH,
+                    "source.name", "plant", "nodes", "Objects/Plant/*/*", "sampling.interval.ms", "100"));
+            f.startGateway();
+            f.awaitMetrics(m -> m.path("accepted").asLong() > 50, Duration.ofSeconds(45));
+            o.awaitServerItems(configured + 1, Duration.ofSeconds(10));
+
+            proxy.blackhole(true);
+            assertThat(f.gateway.awaitLog("OPC UA source 'plant': session to", Duration.ofSeconds(PARTITION_S)))
+                    .as("Milo notices the partition; log:%n%s", sourceLog(f)).isTrue();
+            Thread.sleep(2000);
+            f.recorder.drain();
+            long before = f.awaitMetrics(m -> true, Duration.ofSeconds(10)).path("accepted").asLong();
+            long healed = System.nanoTime();
+            proxy.heal();
+            JsonNode back = f.awaitMetrics(m -> m.path("accepted").asLong() > before + 20,
+                    Duration.ofSeconds((long) RESUME_LIMIT_S + 5));
+            double seconds = (System.nanoTime() - healed) / 1e9;
+            o.awaitServerItems(configured + 1, Duration.ofSeconds(10));
+            JsonNode gapsNow = f.awaitMetrics(m -> gaps(m, 2) == 0 && gaps(m, 1) >= configured,
+                    Duration.ofSeconds(15));
+            String detail = gapsNow.path("sources").path(SOURCE).path("detail").asText();
+            System.out.printf(Locale.ROOT, "OPC UA link partition: data resumed %.1f s after the heal (accepted %d ->"
+                    + " %d); proxy connections %d; source: %s%n", seconds, before, back.path("accepted").asLong(),
+                    proxy.connectionsAccepted(), detail);
+            System.out.println(sourceLog(f));
+            assertThat(seconds).as("data resumed after %.1f s", seconds).isLessThan(RESUME_LIMIT_S);
+            assertThat(gaps(gapsNow, 1)).as("one gap mark per item; log:%n%s", sourceLog(f)).isEqualTo(configured);
+            assertThat(f.gateway.logText().lines().filter(l -> l.contains("OPC UA source 'plant': connected to"))
+                    .count()).as("the same client: Milo reconnected, not the source").isEqualTo(1);
+        }
     }
 
     private static String sourceLog(GatewayFixture f) throws Exception {

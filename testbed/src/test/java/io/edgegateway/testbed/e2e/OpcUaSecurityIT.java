@@ -136,19 +136,27 @@ class OpcUaSecurityIT {
         f.gateway.logText().lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
     }
 
+    /** Deadbands, over Basic256Sha256 Sign (signed, not encrypted; the server's certificate trusted beforehand). */
     @Test
-    void deadbandsKeepSmallChangesAway() throws Exception {
-        PlantOpcUaServer server = o.startServer();
+    void deadbandsKeepSmallChangesAwayOverSign() throws Exception {
+        PlantOpcUaServer server = o.startServer(null, null,
+                new PlantOpcUaServer.Security(false, true, false, o.dir.resolve("server-pki"), true, null));
         f = o.gateway("it-opcua-deadband");
+        Path trusted = Files.createDirectories(f.home.resolve("data/opcua/pki/trusted"));
+        Files.copy(server.certificateFile(), trusted.resolve("plant-server.der"));
         // pump-1 has 5 signals at 10 Hz; deadbands far above the noise: only the first value of each is reported
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
                 "endpoint.url", server.endpointUrl(),
+                "security.policy", "Basic256Sha256",
+                "security.mode", "Sign",
                 "nodes", "Objects/Plant/pump-1/*",
                 "sampling.interval.ms", "100",
                 "deadband", "*/vibration=percent:50,absolute:1000"));
         f.startGateway();
         assertThat(f.gateway.awaitLog("5 monitored items, 5 with a deadband", Duration.ofSeconds(30)))
                 .as("subscription with deadbands; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(f.gateway.logText()).contains("connected to " + server.endpointUrl()
+                + " (security Basic256Sha256/Sign, identity anonymous)");
         Thread.sleep(1500);
         long before = freshAccepted();
         Thread.sleep(5000);

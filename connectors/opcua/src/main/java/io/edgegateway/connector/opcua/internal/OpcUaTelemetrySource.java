@@ -727,6 +727,12 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     private String explain(Throwable e) {
         String text = describe(e);
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException && !settings.hostRewrite()) {
+                return "the server advertises an endpoint host that does not resolve here (" + t.getMessage()
+                        + "); endpoint.host.rewrite=true connects to the host and port of endpoint.url instead";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UaException ua) {
                 long code = ua.getStatusCode().getValue();
                 if (code == StatusCodes.Bad_IdentityTokenRejected || code == StatusCodes.Bad_IdentityTokenInvalid
