@@ -98,6 +98,12 @@ final class OpcUaFixture implements BeforeEachCallback, AfterEachCallback {
         GatewayHomes.configure(f.home, "io.edgegateway.opcua.source-" + alias + ".cfg", settings);
     }
 
+    /** Puts a server certificate in the gateway's trust list ({@code <home>/data/opcua/pki/trusted/}). */
+    void trustServerCertificate(Path certificate) throws IOException {
+        Path trusted = Files.createDirectories(f.home.resolve("data/opcua/pki/trusted"));
+        Files.copy(certificate, trusted.resolve("plant-server.der"));
+    }
+
     /** Waits until the in-JVM server holds {@code expected} monitored items (all sessions), or fails. */
     void awaitServerItems(long expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -60,13 +60,8 @@ class OpcUaRestartsIT {
         for (int i = 1; i <= RESTARTS; i++) {
             server.stop();
             Thread.sleep(2000);
-            f.recorder.drain(); // metrics from before the stop must not count as "resumed"
-            long before = f.awaitMetrics(m -> true, Duration.ofSeconds(10)).path("accepted").asLong();
-            long restarted = System.nanoTime();
-            server.start();
-            JsonNode back = f.awaitMetrics(m -> m.path("accepted").asLong() > before + 20,
-                    Duration.ofSeconds((long) RESUME_LIMIT_S + 5));
-            double seconds = (System.nanoTime() - restarted) / 1e9;
+            Resumed back = resumeAfter(f, server::start);
+            double seconds = back.seconds();
             resumed.add(seconds);
             o.awaitServerItems(serverItems, Duration.ofSeconds(5));
             Thread.sleep(1500); // a duplicate subscription would show up on the server by now
@@ -82,7 +77,7 @@ class OpcUaRestartsIT {
             List<String> threads = javaThreads(jcmd(f.gateway.pid(), "Thread.print"));
             System.out.printf(Locale.ROOT, "OPC UA restart %d: data resumed %.1f s after the server started "
                     + "(accepted %d -> %d); monitored items on the server %d (configured %d + 1 event item); gateway "
-                    + "threads %d%n", i, seconds, before, back.path("accepted").asLong(), items, configured,
+                    + "threads %d%n", i, seconds, back.before(), back.after(), items, configured,
                     threads.size());
             assertThat(seconds).as("restart %d: data resumed after %.1f s", i, seconds).isLessThan(RESUME_LIMIT_S);
             assertThat(items).as("restart %d: monitored items on the server (a duplicate subscription doubles "
@@ -127,19 +122,14 @@ class OpcUaRestartsIT {
             assertThat(f.gateway.awaitLog("OPC UA source 'plant': session to", Duration.ofSeconds(PARTITION_S)))
                     .as("Milo notices the partition; log:%n%s", sourceLog(f)).isTrue();
             Thread.sleep(2000);
-            f.recorder.drain();
-            long before = f.awaitMetrics(m -> true, Duration.ofSeconds(10)).path("accepted").asLong();
-            long healed = System.nanoTime();
-            proxy.heal();
-            JsonNode back = f.awaitMetrics(m -> m.path("accepted").asLong() > before + 20,
-                    Duration.ofSeconds((long) RESUME_LIMIT_S + 5));
-            double seconds = (System.nanoTime() - healed) / 1e9;
+            Resumed back = resumeAfter(f, proxy::heal);
+            double seconds = back.seconds();
             o.awaitServerItems(configured + 1, Duration.ofSeconds(10));
             JsonNode gapsNow = f.awaitMetrics(m -> gaps(m, 2) == 0 && gaps(m, 1) >= configured,
                     Duration.ofSeconds(15));
             String detail = gapsNow.path("sources").path(SOURCE).path("detail").asText();
             System.out.printf(Locale.ROOT, "OPC UA link partition: data resumed %.1f s after the heal (accepted %d ->"
-                    + " %d); proxy connections %d; source: %s%n", seconds, before, back.path("accepted").asLong(),
+                    + " %d); proxy connections %d; source: %s%n", seconds, back.before(), back.after(),
                     proxy.connectionsAccepted(), detail);
             System.out.println(sourceLog(f));
             assertThat(seconds).as("data resumed after %.1f s", seconds).isLessThan(RESUME_LIMIT_S);
@@ -147,6 +137,25 @@ class OpcUaRestartsIT {
             assertThat(f.gateway.logText().lines().filter(l -> l.contains("OPC UA source 'plant': connected to"))
                     .count()).as("the same client: Milo reconnected, not the source").isEqualTo(1);
         }
+    }
+
+    /** Seconds from an action until data flowed again, and the pipeline's accepted count before and after. */
+    private record Resumed(double seconds, long before, long after) {
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code action}, then waits until the pipeline has accepted 20 more samples (older metrics do not count). */
+    private static Resumed resumeAfter(GatewayFixture f, Action action) throws Exception {
+        f.recorder.drain();
+        long before = f.awaitMetrics(m -> true, Duration.ofSeconds(10)).path("accepted").asLong();
+        long t0 = System.nanoTime();
+        action.run();
+        JsonNode back = f.awaitMetrics(m -> m.path("accepted").asLong() > before + 20,
+                Duration.ofSeconds((long) RESUME_LIMIT_S + 5));
+        return new Resumed((System.nanoTime() - t0) / 1e9, before, back.path("accepted").asLong());
     }
 
     private static String sourceLog(GatewayFixture f) throws Exception {

@@ -105,8 +105,7 @@ class OpcUaSecurityIT {
                 "--faults", "none"));
         assertThat(server.output()).contains("security Basic256Sha256/SignAndEncrypt").doesNotContain("None,");
         f = o.gateway("it-opcua-user");
-        Path trusted = Files.createDirectories(f.home.resolve("data/opcua/pki/trusted"));
-        Files.copy(server.certificateFile(), trusted.resolve("plant-server.der"));
+        o.trustServerCertificate(server.certificateFile());
         GatewayHomes.configure(f.home, "io.edgegateway.rules.threshold-user.cfg", Map.of(
                 "detector.asset", "pump-1", "detector.signal", "bearing_temperature", "high", "1"));
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
@@ -142,8 +141,7 @@ class OpcUaSecurityIT {
         PlantOpcUaServer server = o.startServer(null, null,
                 new PlantOpcUaServer.Security(false, true, false, o.dir.resolve("server-pki"), true, null));
         f = o.gateway("it-opcua-deadband");
-        Path trusted = Files.createDirectories(f.home.resolve("data/opcua/pki/trusted"));
-        Files.copy(server.certificateFile(), trusted.resolve("plant-server.der"));
+        o.trustServerCertificate(server.certificateFile());
         // pump-1 has 5 signals at 10 Hz; deadbands far above the noise: only the first value of each is reported
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
                 "endpoint.url", server.endpointUrl(),
