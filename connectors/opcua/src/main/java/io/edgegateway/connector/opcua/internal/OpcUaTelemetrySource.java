@@ -990,6 +990,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             for (Live l : gone) {
                 live.remove(l.target().nodeId());
                 gaps.forget(l.target().asset(), l.target().signal());
+                deadbandItems -= l.item().getFilter() != null ? 1 : 0;
             }
         }
         if (!fresh.isEmpty()) {
