@@ -19,7 +19,7 @@ Installs Edge Gateway $version, or upgrades an installation to it:
   <prefix>/etc/edge-gateway              conf/ and deploy/ (configuration, hot-deployed bundles), gateway.env
   <prefix>/var/lib/edge-gateway          the gateway home: data/ (state, stored configurations, outbox)
 An upgrade keeps /etc/edge-gateway and /var/lib/edge-gateway: it only adds configuration files that are new in the
-package and replaces the package's own bundles in deploy/.
+package and replaces the package's own bundles in deploy/ (with their .sig signatures).
 
   --prefix DIR   install below DIR instead of / (without root: together with --no-systemd)
   --user NAME    the service user; as root it is created as a system user if missing (default edge-gateway);
@@ -135,7 +135,7 @@ fi
 mapfile -t shipped < <(cd "$here" && find conf deploy -type f | LC_ALL=C sort)
 added=0; kept=0
 for f in "${shipped[@]}"; do
-  [[ "$f" == deploy/*.jar ]] && continue
+  [[ "$f" == deploy/*.jar || "$f" == deploy/*.jar.sig ]] && continue
   if [[ -e "$ETC/$f" ]]; then
     kept=$((kept + 1))
     if ! cmp -s "$here/$f" "$ETC/$f"; then
@@ -151,14 +151,19 @@ for f in "${shipped[@]}"; do
   fi
 done
 for f in "${!before[@]}"; do
-  if [[ "$f" == deploy/*.jar && ! -e "$here/$f" ]]; then
+  if [[ ( "$f" == deploy/*.jar || "$f" == deploy/*.jar.sig ) && ! -e "$here/$f" ]]; then
     rm -f "$ETC/$f"
     say "removed the previous package's bundle $ETC/$f"
   fi
 done
 for f in "${shipped[@]}"; do
-  if [[ "$f" == deploy/*.jar ]] && ! cmp -s "$here/$f" "$ETC/$f"; then
-    # staged beside deploy/, then renamed: fileinstall never sees half a jar
+  if [[ "$f" == deploy/*.jar ]] && ! { cmp -s "$here/$f" "$ETC/$f" && cmp -s "$here/$f.sig" "$ETC/$f.sig"; }; then
+    # staged beside deploy/, then renamed: the deployment agent never sees half a jar; the signature first, so
+    # the jar is never there without its own .sig
+    if [[ -e "$here/$f.sig" ]]; then
+      cp "$here/$f.sig" "$ETC/.staging/signature"
+      mv "$ETC/.staging/signature" "$ETC/$f.sig"
+    fi
     cp "$here/$f" "$ETC/.staging/bundle"
     mv "$ETC/.staging/bundle" "$ETC/$f"
   fi

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.edgegateway.deploy.support.DeploymentJournal;
+import io.edgegateway.deploy.support.JournalRecovery;
 import org.apache.felix.framework.Felix;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -33,12 +36,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Embeds Apache Felix: reads {@code conf/framework.properties}, keeps framework state in {@code data/}, installs or
- * updates the platform bundles of the distribution's {@code bundle/} folder and starts them. Fileinstall (one of
- * those bundles) then takes care of {@code deploy/}: bundles and configurations dropped there while running.
+ * updates the platform bundles of the distribution's {@code bundle/} folder, undoes a deployment the previous run
+ * left unfinished, and starts them. The deployment agent (gateway-management) then takes care of the bundles in
+ * {@code deploy/}, fileinstall of the configurations there.
  */
 final class GatewayLauncher {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
+    static final String FILEINSTALL_FILTER = "felix.fileinstall.filter";
+    static final String CONFIGURATIONS_ONLY = ".*\\.(cfg|config)";
 
     private final GatewayHome home;
     private final Map<String, String> overrides;
@@ -71,12 +77,16 @@ final class GatewayLauncher {
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, join(join(
                 (String) config.get(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA), slf4jExports()), djlExports()));
         configureDjl(config);
+        // the deployment agent (gateway-management) handles the bundles of deploy/: verified, staged, watched;
+        // fileinstall reads only the configurations there
+        config.putIfAbsent(FILEINSTALL_FILTER, CONFIGURATIONS_ONLY);
         config.put("felix.log.logger", new FelixLogBridge());
 
         Felix felix = new Felix(config);
         felix.init();
         framework = felix;
         List<Bundle> changed = reconcilePlatformBundles(felix.getBundleContext());
+        changed.addAll(recoverDeployment(felix.getBundleContext()));
         if (!changed.isEmpty()) {
             CountDownLatch refreshed = new CountDownLatch(1);
             felix.adapt(FrameworkWiring.class).refreshBundles(changed, e -> refreshed.countDown());
@@ -157,6 +167,26 @@ final class GatewayLauncher {
         return changed;
     }
 
+    /**
+     * An update the deployment agent had not finished when the gateway stopped (killed in the health window, power
+     * lost) is undone here, before anything runs: the previous version is in place when the framework starts, and
+     * the agent reports the operation as rolled back.
+     */
+    private List<Bundle> recoverDeployment(BundleContext ctx) {
+        Path folder = DeploymentJournal.folder(home.home());
+        try {
+            Optional<JournalRecovery.Recovered> r = JournalRecovery.recover(ctx, folder);
+            if (r.isPresent()) {
+                log.warn("Deployment journal: {}", r.get().summary());
+                return r.get().changed();
+            }
+        } catch (IOException | BundleException | RuntimeException e) {
+            log.error("Deployment journal {}: could not undo the unfinished operation: {}",
+                    folder.resolve(DeploymentJournal.FILE), e.getMessage());
+        }
+        return List.of();
+    }
+
     private void uninstall(Bundle b) {
         try {
             log.info("Uninstalling {} (its file is gone from bundle/)", b.getSymbolicName());
@@ -174,7 +204,7 @@ final class GatewayLauncher {
                 continue;
             }
             if (!b.getLocation().startsWith(home.bundles().toUri().toString())) {
-                continue; // deploy/ bundles are started by fileinstall, which knows their intended state
+                continue; // deploy/ bundles are started by the framework as persisted, and by the deployment agent
             }
             try {
                 b.start();

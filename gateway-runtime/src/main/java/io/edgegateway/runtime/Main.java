@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gateway", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Edge Gateway: an OSGi (Apache Felix) runtime for industrial telemetry, anomaly rules and "
                 + "local inference.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, SigningCommands.Keygen.class, SigningCommands.Sign.class,
+                SigningCommands.Verify.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -32,14 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MqttRecorder;
 
 /**
  * The real explainer model in the real distribution: real alerts from the threshold rule get explanations written by
  * the model (DJL/libtorch, offline) on gateway/<id>/explanations/<asset>; the model bundle is hot-swapped while an
- * alert fires every 100 ms (nothing lost, switch within 2 s); a tampered and a broken model bundle are rejected
- * while the model in service keeps answering; removing the newer bundle rolls back; and a burst of 1,000 alerts is
+ * alert fires every 100 ms (nothing lost, switch within 2 s); a tampered and a broken model bundle (signed: their
+ * publisher built them broken) are rejected by the model tracker while the model in service keeps answering, and the
+ * deployment agent rolls each back (uninstalls it) in its health window, saying why on the status topic; removing the
+ * newer bundle rolls back; and a burst of 1,000 alerts is
  * answered by templates beyond the bounded queue without holding up a single alert.
  */
 class ExplainerIT {
@@ -119,7 +121,7 @@ class ExplainerIT {
             Thread.sleep(2000);
 
             long installed = System.nanoTime();
-            install(variant(shipped, "1.0.1", Mutation.NONE), deploy.resolve("model-explainer-1.0.1.jar"));
+            DeployArtifacts.drop(variant(shipped, "1.0.1", Mutation.NONE), deploy.resolve("model-explainer-1.0.1.jar"));
             assertThat(f.gateway.awaitLog("in service: 1.0.1 (was 1.0.0)", Duration.ofSeconds(60)))
                     .as("swap; log:%n%s", f.gateway.logText()).isTrue();
             long switched = System.nanoTime();
@@ -132,10 +134,10 @@ class ExplainerIT {
             assertThat(switchMs).as("new model answers within 2 s of the switch").isLessThan(2000);
 
             // a tampered bundle (sha256 mismatch) and a broken one (garbage with a matching sha256): both rejected
-            install(variant(shipped, "1.0.2", Mutation.FLIP_BYTE), deploy.resolve("model-explainer-1.0.2.jar"));
+            DeployArtifacts.drop(variant(shipped, "1.0.2", Mutation.FLIP_BYTE), deploy.resolve("model-explainer-1.0.2.jar"));
             assertThat(f.gateway.awaitLog("1.0.2 REJECTED", Duration.ofSeconds(60)))
                     .as("tampered rejected; log:%n%s", f.gateway.logText()).isTrue();
-            install(variant(shipped, "1.0.3", Mutation.GARBAGE_WITH_HASH), deploy.resolve("model-explainer-1.0.3.jar"));
+            DeployArtifacts.drop(variant(shipped, "1.0.3", Mutation.GARBAGE_WITH_HASH), deploy.resolve("model-explainer-1.0.3.jar"));
             assertThat(f.gateway.awaitLog("1.0.3 REJECTED", Duration.ofSeconds(60)))
                     .as("broken rejected; log:%n%s", f.gateway.logText()).isTrue();
             assertThat(f.gateway.logText()).doesNotContain("in service: 1.0.2").doesNotContain("in service: 1.0.3");
@@ -145,6 +147,11 @@ class ExplainerIT {
                     && r.json().path("problems").toString().contains("1.0.3 rejected"), 15_000);
             assertThat(degraded).as("status names the rejected model bundles; log:%n%s", f.gateway.logText())
                     .isNotNull();
+            // signed, so installed: the deployment agent saw the model tracker turn not ok in the bundle's health
+            // window and uninstalled it again; the reason is its line on the status topic
+            assertThat(degraded.payload()).contains("deployment: deploy/model-explainer-1.0.3.jar rolled back");
+            assertThat(f.gateway.logText()).contains("Deployment ROLLED BACK deploy/model-explainer-1.0.2.jar")
+                    .contains("Deployment ROLLED BACK deploy/model-explainer-1.0.3.jar");
             System.out.println("Explainer IT: status while rejected bundles are in deploy/: " + degraded.payload());
             Thread.sleep(1500);
             run.set(false);
@@ -182,12 +189,12 @@ class ExplainerIT {
             assertThat(unexplained).as("zero lost explanations; log:%n%s", f.gateway.logText()).isEmpty();
 
             // removing the rejected bundles clears the problem; removing 1.0.1 rolls back to the shipped model
-            Files.delete(deploy.resolve("model-explainer-1.0.2.jar"));
-            Files.delete(deploy.resolve("model-explainer-1.0.3.jar"));
+            DeployArtifacts.remove(deploy.resolve("model-explainer-1.0.2.jar"));
+            DeployArtifacts.remove(deploy.resolve("model-explainer-1.0.3.jar"));
             MqttRecorder.Received ok = f.recorder.next(r -> r.topic().equals(f.topic("status"))
                     && r.json().path("health").asText().equals("ok"), 15_000);
             assertThat(ok).as("status ok again; log:%n%s", f.gateway.logText()).isNotNull();
-            Files.delete(deploy.resolve("model-explainer-1.0.1.jar"));
+            DeployArtifacts.remove(deploy.resolve("model-explainer-1.0.1.jar"));
             assertThat(f.gateway.awaitLog("in service now: 1.0.0", Duration.ofSeconds(30)))
                     .as("rollback; log:%n%s", f.gateway.logText()).isTrue();
             f.publish("plant/pump-1/bearing_temperature", GatewayFixture.sample("pump-1", "bearing_temperature",
@@ -240,7 +247,8 @@ class ExplainerIT {
 
     private static Path modelJar(Path home) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("deploy"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("model-explainer-maint")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("model-explainer-maint")
+                    && p.getFileName().toString().endsWith(".jar")).findFirst()
                     .orElseThrow();
         }
     }
@@ -289,10 +297,4 @@ class ExplainerIT {
         return b.toByteArray();
     }
 
-    /** Moves a file into deploy/ in one step, so fileinstall never sees half a jar. */
-    private static void install(Path file, Path target) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    }
 }

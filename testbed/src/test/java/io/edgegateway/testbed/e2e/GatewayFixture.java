@@ -16,6 +16,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.GatewayProcess;
 import io.edgegateway.testbed.harness.MosquittoBroker;
@@ -46,6 +47,8 @@ final class GatewayFixture implements AutoCloseable {
         this.home = GatewayHomes.create(dir.resolve("home"));
         // metrics every second so tests can watch the counters
         GatewayHomes.configure(home, "io.edgegateway.mqtt.uplink.cfg", Map.of("metrics.interval.s", "1"));
+        // tests drop bundles one after another: each waits for the previous one's health window (30 s by default)
+        DeployArtifacts.healthWindow(home, 5);
         this.recorder = new MqttRecorder(broker.url(), "gateway/" + gatewayId + "/#");
         this.publisher = new MqttClient(broker.url(), "test-publisher-" + System.nanoTime(), new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();

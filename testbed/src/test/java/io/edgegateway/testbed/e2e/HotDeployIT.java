@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MqttRecorder;
 
@@ -82,7 +82,7 @@ class HotDeployIT {
                 Path deployed = rulesJar(f.home);
                 Path newVersion = dir.resolve("rules-new.jar");
                 rewriteBundleVersion(deployed, newVersion, "0.1.1.hotdeploy");
-                Files.move(newVersion, deployed, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                DeployArtifacts.drop(newVersion, deployed); // signed with the build key, as a release is
                 MqttRecorder.Received updated = f.recorder.next(r -> r.topic().equals(f.topic("alerts/pump-h"))
                         && r.json().path("detectorVersion").asText().equals("0.1.1.hotdeploy"), 30_000);
                 assertThat(updated).as("alert from the new bundle version (was %s); log:%n%s", oldVersion,
@@ -124,7 +124,8 @@ class HotDeployIT {
 
     private static Path rulesJar(Path home) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("deploy"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("rules-basic")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("rules-basic")
+                    && p.getFileName().toString().endsWith(".jar")).findFirst()
                     .orElseThrow(() -> new AssertionError("no rules-basic jar in deploy/"));
         }
     }

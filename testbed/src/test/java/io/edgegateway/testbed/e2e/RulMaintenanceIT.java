@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MosquittoBroker;
 import io.edgegateway.testbed.harness.MqttRecorder;
@@ -115,7 +115,7 @@ class RulMaintenanceIT {
             // a newer model bundle takes over after it loaded and warmed up
             Path shipped = onlyModelJar(f.home);
             Path deploy = f.home.resolve("deploy");
-            install(variant(shipped, "1.1.0", false), deploy.resolve("model-rul-1.1.0.jar"));
+            DeployArtifacts.drop(variant(shipped, "1.1.0", false), deploy.resolve("model-rul-1.1.0.jar"));
             assertThat(f.gateway.awaitLog("in service: 1.1.0 (was 1.0.0)", Duration.ofSeconds(30)))
                     .as("swap; log:%n%s", f.gateway.logText()).isTrue();
             replay(f, unit, unit.rows().size() - 1, unit.rows().size());
@@ -124,13 +124,13 @@ class RulMaintenanceIT {
             assertThat(swapped).as("estimate by the new model; log:%n%s", f.gateway.logText()).isNotNull();
 
             // a newer but tampered one (artifact does not match its sha256) is rejected; 1.1.0 stays
-            install(variant(shipped, "1.2.0", true), deploy.resolve("model-rul-1.2.0.jar"));
+            DeployArtifacts.drop(variant(shipped, "1.2.0", true), deploy.resolve("model-rul-1.2.0.jar"));
             assertThat(f.gateway.awaitLog("REJECTED", Duration.ofSeconds(30)))
                     .as("rejection; log:%n%s", f.gateway.logText()).isTrue();
             assertThat(f.gateway.logText()).contains("sha256").doesNotContain("in service: 1.2.0");
 
             // removing the newest loaded model rolls back to the shipped one
-            Files.delete(deploy.resolve("model-rul-1.1.0.jar"));
+            DeployArtifacts.remove(deploy.resolve("model-rul-1.1.0.jar"));
             assertThat(f.gateway.awaitLog("in service now: 1.0.0", Duration.ofSeconds(30)))
                     .as("rollback; log:%n%s", f.gateway.logText()).isTrue();
             replay(f, unit, unit.rows().size() - 1, unit.rows().size());
@@ -257,7 +257,8 @@ class RulMaintenanceIT {
 
     private static Path onlyModelJar(Path home) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("deploy"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("model-rul-cmapss-fd001")).findFirst()
+            return files.filter(p -> p.getFileName().toString().startsWith("model-rul-cmapss-fd001")
+                    && p.getFileName().toString().endsWith(".jar")).findFirst()
                     .orElseThrow();
         }
     }
@@ -293,10 +294,4 @@ class RulMaintenanceIT {
         return b.toByteArray();
     }
 
-    /** Moves a file into deploy/ in one step, so fileinstall never sees half a jar. */
-    private static void install(Path file, Path target) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MqttRecorder;
 
@@ -32,9 +32,8 @@ class ThirdPartyRuleIT {
             f.startGateway();
             f.awaitSourceSubscribed();
 
-            Path staged = dir.resolve("rate-rule.jar");
-            Files.copy(jar, staged);
-            Files.move(staged, f.home.resolve("deploy/rate-rule-1.0.0.jar"), StandardCopyOption.ATOMIC_MOVE);
+            // a third party's bundle is trusted once a key the gateway trusts signed it (here: the build's)
+            DeployArtifacts.drop(jar, f.home.resolve("deploy/rate-rule-1.0.0.jar"));
             GatewayHomes.configure(f.home, "com.example.rate-line1.cfg",
                     Map.of("detector.signal", "*temperature", "max.per.s", "0.5"));
 

@@ -23,6 +23,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.GatewayProcess;
 import io.edgegateway.testbed.harness.MosquittoBroker;
@@ -60,6 +61,7 @@ final class FaultRig implements AutoCloseable {
         settings.put("broker.url", uplink.url());
         settings.put("metrics.interval.s", "1");
         GatewayHomes.configure(home, "io.edgegateway.mqtt.uplink.cfg", settings);
+        DeployArtifacts.healthWindow(home, 5); // bundles dropped one after another wait for the previous window
         this.telemetry = new MqttClient(plant.url(), "telemetry-" + id, new MemoryPersistence());
         MqttConnectOptions o = new MqttConnectOptions();
         o.setMaxInflight(1000);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.edgegateway.testbed.harness.DeployArtifacts;
 import io.edgegateway.testbed.harness.GatewayHomes;
 
 /**
@@ -45,8 +45,7 @@ class SlowExplainerIT {
             rig.startGateway(true);
             Path jar = Path.of(System.getProperty("slow.explainer.jar"));
             Path target = rig.home.resolve("deploy/slow-explainer.jar");
-            Files.copy(jar, rig.home.resolve("deploy/.slow-explainer.tmp"), StandardCopyOption.REPLACE_EXISTING);
-            Files.move(rig.home.resolve("deploy/.slow-explainer.tmp"), target, StandardCopyOption.ATOMIC_MOVE);
+            DeployArtifacts.drop(jar, target); // signed with the build key
             Thread.sleep(3000); // fileinstall picks it up (1 s poll) and DS registers it
 
             int pairs = PAIRS_PER_S * DURATION_S;
