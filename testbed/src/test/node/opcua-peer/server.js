@@ -2,6 +2,9 @@
 // bearing_temperature} as AnalogItems with EngineeringUnits, values changing every 100 ms, security None and
 // Basic256Sha256 Sign / SignAndEncrypt (any client certificate accepted), anonymous.
 // Usage: node server.js <port> <pki-dir>. Prints "READY <endpoint> <server certificate file>" when listening.
+// Standard input: "add <asset>" adds Objects/Peer/<asset>/flow (300..304 m³/h), "remove <asset>" deletes it; each
+// in one model change transaction, so node-opcua raises one GeneralModelChangeEvent from the Server object (the
+// Peer folder has a NodeVersion). Answers "ADDED <asset>", "REMOVED <asset>" or "ERROR <message>".
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -32,7 +35,8 @@ async function main() {
     await server.initialize();
     const addressSpace = server.engine.addressSpace;
     const ns = addressSpace.getOwnNamespace();
-    const peer = ns.addFolder(addressSpace.rootFolder.objects, { browseName: "Peer" });
+    // a NodeVersion makes node-opcua report changes below the folder as model change events
+    const peer = ns.addFolder(addressSpace.rootFolder.objects, { browseName: "Peer", nodeVersion: "0" });
     const pump = ns.addFolder(peer, { browseName: "pump-9" });
     let tick = 0;
     // flow cycles 120..124 m³/h, bearing temperature 70.0 / 70.5 / 71.0 °C
@@ -49,11 +53,47 @@ async function main() {
         engineeringUnits: standardUnits.degree_celsius,
         value: new Variant({ dataType: DataType.Double, value: temperature() })
     });
+    const added = new Map(); // asset -> { folder, flow }
     setInterval(() => {
         tick++;
         flowNode.setValueFromSource(new Variant({ dataType: DataType.Double, value: flow() }));
         temperatureNode.setValueFromSource(new Variant({ dataType: DataType.Double, value: temperature() }));
+        for (const a of added.values()) {
+            a.flow.setValueFromSource(new Variant({ dataType: DataType.Double, value: 180 + flow() }));
+        }
     }, 100);
+    const change = (verb, asset) => {
+        if (verb === "add" && asset && !added.has(asset)) {
+            addressSpace.modelChangeTransaction(() => {
+                const folder = ns.addFolder(peer, { browseName: asset });
+                const node = ns.addAnalogDataItem({
+                    componentOf: folder, browseName: "flow", nodeId: "s=Peer/" + asset + "/flow", dataType: "Double",
+                    engineeringUnitsRange: { low: 0, high: 400 }, engineeringUnits: standardUnits.cubic_metre_per_hour,
+                    value: new Variant({ dataType: DataType.Double, value: 180 + flow() })
+                });
+                added.set(asset, { folder, flow: node });
+            });
+            return "ADDED " + asset;
+        }
+        if (verb === "remove" && added.has(asset)) {
+            const a = added.get(asset);
+            added.delete(asset);
+            addressSpace.modelChangeTransaction(() => {
+                ns.deleteNode(a.flow);
+                ns.deleteNode(a.folder);
+            });
+            return "REMOVED " + asset;
+        }
+        return "ERROR cannot " + verb + " '" + asset + "' (assets added: " + [...added.keys()] + ")";
+    };
+    require("readline").createInterface({ input: process.stdin }).on("line", (line) => {
+        const [verb, asset] = line.trim().split(/\s+/);
+        try {
+            console.log(change(verb, asset));
+        } catch (e) {
+            console.log("ERROR " + e.message);
+        }
+    });
     await server.start();
     const cert = path.join(pki, "peer-server-cert.der");
     fs.writeFileSync(cert, server.getCertificate());

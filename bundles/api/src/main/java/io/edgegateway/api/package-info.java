@@ -10,11 +10,17 @@
  * {@link io.edgegateway.api.AlertSink}, {@link io.edgegateway.api.Explainer},
  * {@link io.edgegateway.api.ExplanationSink}; {@link io.edgegateway.api.MaintenanceSink} (since 1.1), which the
  * remaining-useful-life estimator delivers to; {@link io.edgegateway.api.HealthReporter} (since 1.1), whose
- * {@link io.edgegateway.api.HealthReport}s the MQTT uplink publishes in its metrics and status messages.
+ * {@link io.edgegateway.api.HealthReport}s the MQTT uplink publishes in its metrics and status messages;
+ * {@link io.edgegateway.api.OffloadExplainer} (since 1.2), an explainer that also answers other gateways' requests.
+ *
+ * <p>Inference offload (since 1.2): {@link io.edgegateway.api.ExplanationOffload}, provided by the MQTT connector,
+ * carries an {@link io.edgegateway.api.OffloadRequest} to the gateways that have a model (an MQTT shared
+ * subscription) and brings the answer back; {@link io.edgegateway.api.Explanation#servedBy()} says which gateway
+ * produced an explanation.
  *
  * <p>Provided by the core (consumers only call them): {@link io.edgegateway.api.TelemetryIngest},
- * {@link io.edgegateway.api.PipelineMetrics}.
+ * {@link io.edgegateway.api.PipelineMetrics}; by a connector: {@link io.edgegateway.api.ExplanationOffload}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.edgegateway.api;

@@ -1,7 +1,11 @@
 package io.edgegateway.testbed.opcua;
 
+import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.ubyte;
+import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.ushort;
+
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -12,14 +16,18 @@ import java.time.Instant;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.eclipse.milo.opcua.sdk.core.AccessLevel;
@@ -35,8 +43,11 @@ import org.eclipse.milo.opcua.sdk.server.identity.UsernameIdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.identity.X509IdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.items.DataItem;
 import org.eclipse.milo.opcua.sdk.server.items.MonitoredItem;
+import org.eclipse.milo.opcua.sdk.server.model.objects.BaseEventTypeNode;
+import org.eclipse.milo.opcua.sdk.server.model.objects.GeneralModelChangeEventTypeNode;
 import org.eclipse.milo.opcua.sdk.server.model.variables.AnalogItemType;
 import org.eclipse.milo.opcua.sdk.server.nodes.UaFolderNode;
+import org.eclipse.milo.opcua.sdk.server.nodes.UaObjectNode;
 import org.eclipse.milo.opcua.sdk.server.nodes.UaVariableNode;
 import org.eclipse.milo.opcua.sdk.server.util.SubscriptionModel;
 import org.eclipse.milo.opcua.stack.core.NodeIds;
@@ -53,19 +64,22 @@ import org.eclipse.milo.opcua.stack.core.security.KeyStoreCertificateStore;
 import org.eclipse.milo.opcua.stack.core.security.MemoryCertificateQuarantine;
 import org.eclipse.milo.opcua.stack.core.security.RsaSha256CertificateFactory;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.types.builtin.ByteString;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.UserTokenType;
 import org.eclipse.milo.opcua.stack.core.types.structured.EUInformation;
+import org.eclipse.milo.opcua.stack.core.types.structured.ModelChangeStructureDataType;
 import org.eclipse.milo.opcua.stack.core.types.structured.Range;
 import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
-import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.validation.CertificateValidationUtil;
+import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
 import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +102,12 @@ import io.edgegateway.testbed.simulator.SimSample;
  * <p>Usable from tests: {@link #start()}, {@link #stop()} and {@link #start()} again serve on the same port (a server
  * restart as a client sees it: new sessions, no subscriptions); the simulator keeps its state across restarts.
  * {@link #close()} stops it and releases Milo's shared resources.
+ *
+ * <p>The address space can change while clients stay connected: {@link #addAsset(String)} adds an asset's folder and
+ * variables (a new asset gets a simulator of its own), {@link #removeAsset(String)} deletes them; each change fires
+ * one {@code GeneralModelChangeEventType} event from the Server object (whose EventNotifier is SubscribeToEvents),
+ * with the asset folder (NodeAdded/NodeDeleted) and the Plant folder (ReferenceAdded/ReferenceDeleted) in its
+ * {@code Changes}. The assets served survive a restart.
  */
 public final class PlantOpcUaServer implements AutoCloseable {
 
@@ -137,6 +157,14 @@ public final class PlantOpcUaServer implements AutoCloseable {
     private PlantNamespace namespace;
     private ScheduledExecutorService ticker;
     private volatile Map<String, UaVariableNode> variables = Map.of();
+    /** Assets of {@link #simulator} not served (removed at runtime); guarded by {@link #lock}. */
+    private final Set<String> removedAssets = new LinkedHashSet<>();
+    /** Assets added at runtime, each with a simulator of its own; guarded by {@link #lock}. */
+    private final Map<String, PlantSimulator> addedAssets = new LinkedHashMap<>();
+    /** The added assets' simulators, ticked with the plant's (copy on write, read by the ticker). */
+    private volatile List<PlantSimulator> extraSimulators = List.of();
+    private final AtomicLong modelChangeEvents = new AtomicLong();
+    private volatile Consumer<List<SimSample>> sampleListener;
 
     /**
      * @param port      TCP port (0 is not allowed: restarts must find the server on the same port)
@@ -207,10 +235,153 @@ public final class PlantOpcUaServer implements AutoCloseable {
     /** Number of variables served (assets x signals). */
     public int variableCount() {
         int n = 0;
-        for (String asset : simulator.assets()) {
-            n += simulator.signals(asset).size();
+        synchronized (lock) {
+            for (String asset : servedAssets()) {
+                n += signalsOf(asset).size();
+            }
         }
         return n;
+    }
+
+    /** The assets served now: the simulator's, less those removed, then those added at runtime. */
+    public List<String> servedAssets() {
+        synchronized (lock) {
+            List<String> assets = new ArrayList<>();
+            for (String a : simulator.assets()) {
+                if (!removedAssets.contains(a)) {
+                    assets.add(a);
+                }
+            }
+            assets.addAll(addedAssets.keySet());
+            return assets;
+        }
+    }
+
+    /** The signals of a served asset. */
+    public List<SignalDef> signalsOf(String asset) {
+        synchronized (lock) {
+            PlantSimulator added = addedAssets.get(asset);
+            return added != null ? added.signals(asset) : simulator.signals(asset);
+        }
+    }
+
+    /**
+     * Called on the ticker thread with each tick's samples of the assets served (dropout samples flagged), once
+     * their nodes have them: a second publisher (MQTT, see {@link ServedSamples}) serves the same plant.
+     */
+    public void onSamples(Consumer<List<SimSample>> listener) {
+        this.sampleListener = listener;
+    }
+
+    /** Microseconds between ticks. */
+    public long periodMicros() {
+        return periodMicros;
+    }
+
+    /** GeneralModelChangeEvents fired so far (one per {@link #addAsset} / {@link #removeAsset}). */
+    public long modelChangeEvents() {
+        return modelChangeEvents.get();
+    }
+
+    /**
+     * Serves another asset under Objects/Plant while running (or from the next start): one of the simulator's that
+     * was removed, or a new one ({@code pump-*}, {@code motor-*}, {@code compressor-*}, {@code conveyor-*}) with a
+     * simulator of its own at the plant's rate; fires a GeneralModelChangeEvent when running.
+     *
+     * @return the number of variables added
+     * @throws IllegalArgumentException when the asset is served already or its id names no asset kind
+     */
+    public int addAsset(String asset) {
+        String id = Objects.requireNonNull(asset, "asset").strip();
+        synchronized (lock) {
+            if (servedAssets().contains(id)) {
+                throw new IllegalArgumentException("asset '" + id + "' is served already (assets: " + servedAssets()
+                        + ")");
+            }
+            if (simulator.assets().contains(id)) {
+                removedAssets.remove(id);
+            } else {
+                PlantSimulator own = new PlantSimulator(id.hashCode(), simulator.sampleRateHz(), List.of(),
+                        List.of(id));
+                addedAssets.put(id, own);
+                extraSimulators = List.copyOf(addedAssets.values());
+            }
+            List<SignalDef> signals = signalsOf(id);
+            if (namespace != null) {
+                NodeId folder = namespace.addAsset(id, signals);
+                variables = Map.copyOf(namespace.variables);
+                fireModelChange(folder, true);
+            }
+            LOG.info("OPC UA plant server: asset {} added ({} variables)", id, signals.size());
+            return signals.size();
+        }
+    }
+
+    /**
+     * Stops serving an asset while running (or from the next start): its folder and variables are deleted; fires a
+     * GeneralModelChangeEvent when running.
+     *
+     * @return the number of variables removed
+     * @throws IllegalArgumentException when the asset is not served
+     */
+    public int removeAsset(String asset) {
+        String id = Objects.requireNonNull(asset, "asset").strip();
+        synchronized (lock) {
+            if (!servedAssets().contains(id)) {
+                throw new IllegalArgumentException("asset '" + id + "' is not served (assets: " + servedAssets() + ")");
+            }
+            int n = signalsOf(id).size();
+            if (addedAssets.remove(id) != null) {
+                extraSimulators = List.copyOf(addedAssets.values());
+            } else {
+                removedAssets.add(id);
+            }
+            if (namespace != null) {
+                NodeId folder = namespace.removeAsset(id);
+                variables = Map.copyOf(namespace.variables);
+                fireModelChange(folder, false);
+            }
+            LOG.info("OPC UA plant server: asset {} removed ({} variables)", id, n);
+            return n;
+        }
+    }
+
+    /** Verbs of ModelChangeStructureDataType (OPC UA Part 3, 9.32.4). */
+    private static final int NODE_ADDED = 1;
+    private static final int NODE_DELETED = 2;
+    private static final int REFERENCE_ADDED = 4;
+    private static final int REFERENCE_DELETED = 8;
+
+    /** Under {@link #lock}, running: one GeneralModelChangeEvent from the Server object for an asset folder. */
+    private void fireModelChange(NodeId assetFolder, boolean added) {
+        try {
+            BaseEventTypeNode event = server.getEventFactory().createEvent(namespace.eventNodeId(),
+                    NodeIds.GeneralModelChangeEventType);
+            try {
+                event.setEventId(ByteString.of(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)));
+                event.setEventType(NodeIds.GeneralModelChangeEventType);
+                event.setSourceNode(NodeIds.Server);
+                event.setSourceName("Server");
+                event.setTime(DateTime.now());
+                event.setReceiveTime(DateTime.now());
+                event.setMessage(LocalizedText.english("asset " + assetFolder.getIdentifier() + (added ? " added"
+                        : " removed")));
+                event.setSeverity(ushort(100));
+                if (event instanceof GeneralModelChangeEventTypeNode change) {
+                    change.setChanges(new ModelChangeStructureDataType[] {
+                            new ModelChangeStructureDataType(assetFolder, NodeIds.FolderType,
+                                    ubyte(added ? NODE_ADDED | REFERENCE_ADDED : NODE_DELETED | REFERENCE_DELETED)),
+                            new ModelChangeStructureDataType(namespace.plantFolder(), NodeIds.FolderType,
+                                    ubyte(added ? REFERENCE_ADDED : REFERENCE_DELETED))});
+                }
+                server.getEventNotifier().fire(event);
+                modelChangeEvents.incrementAndGet();
+            } finally {
+                event.delete();
+            }
+        } catch (Exception e) {
+            LOG.warn("OPC UA plant server: cannot fire the model change event for {}: {}", assetFolder, e.toString());
+        }
     }
 
     /** Monitored items the server currently holds (all sessions). */
@@ -302,9 +473,13 @@ public final class PlantOpcUaServer implements AutoCloseable {
                 closeTrustList();
                 throw e;
             }
+            // model change events come from the Server object: clients subscribe to its EventNotifier
+            s.getAddressSpaceManager().getManagedNode(NodeIds.Server)
+                    .filter(UaObjectNode.class::isInstance).map(UaObjectNode.class::cast)
+                    .ifPresent(n -> n.setEventNotifier(ubyte(1)));
             server = s;
             namespace = ns;
-            variables = ns.variables;
+            variables = Map.copyOf(ns.variables);
             ticker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "opcua-plant-ticker");
                 t.setDaemon(true);
@@ -458,19 +633,29 @@ public final class PlantOpcUaServer implements AutoCloseable {
 
     private void tick() {
         try {
+            Instant now = Instant.now();
             List<SimSample> samples;
             synchronized (simulator) {
-                samples = simulator.tick(Instant.now());
+                samples = new ArrayList<>(simulator.tick(now));
+            }
+            for (PlantSimulator extra : extraSimulators) {
+                samples.addAll(extra.tick(now));
             }
             Map<String, UaVariableNode> vars = variables;
+            List<SimSample> served = new ArrayList<>(samples.size());
             for (SimSample s : samples) {
                 UaVariableNode node = vars.get(s.asset() + "/" + s.signal());
                 if (node != null) {
+                    served.add(s);
                     DateTime time = new DateTime(s.time());
                     // a dropout fault: the node's status goes Bad (no value) for the fault's duration
                     node.setValue(s.dropout() ? new DataValue(Variant.NULL_VALUE, NO_COMMUNICATION, time, DateTime.now())
                             : new DataValue(new Variant(s.value()), StatusCode.GOOD, time, DateTime.now()));
                 }
+            }
+            Consumer<List<SimSample>> listener = sampleListener;
+            if (listener != null) {
+                listener.accept(served);
             }
         } catch (RuntimeException e) {
             LOG.warn("OPC UA plant server: tick failed", e);
@@ -482,6 +667,8 @@ public final class PlantOpcUaServer implements AutoCloseable {
 
         private final SubscriptionModel subscriptionModel;
         final Map<String, UaVariableNode> variables = new HashMap<>();
+        private final Map<String, UaFolderNode> folders = new HashMap<>();
+        private UaFolderNode plant;
 
         PlantNamespace(OpcUaServer server) {
             super(server, NAMESPACE_URI);
@@ -491,39 +678,68 @@ public final class PlantOpcUaServer implements AutoCloseable {
         }
 
         private void createNodes() {
-            UaFolderNode plant = new UaFolderNode(getNodeContext(), newNodeId("Plant"), newQualifiedName("Plant"),
+            plant = new UaFolderNode(getNodeContext(), newNodeId("Plant"), newQualifiedName("Plant"),
                     LocalizedText.english("Plant"));
             getNodeManager().addNode(plant);
             plant.addReference(new Reference(plant.getNodeId(), NodeIds.Organizes,
                     NodeIds.ObjectsFolder.expanded(), Reference.Direction.INVERSE));
-            for (String asset : simulator.assets()) {
-                UaFolderNode folder = new UaFolderNode(getNodeContext(), newNodeId("Plant/" + asset),
-                        newQualifiedName(asset), LocalizedText.english(asset));
-                getNodeManager().addNode(folder);
-                plant.addOrganizes(folder);
-                for (SignalDef signal : simulator.signals(asset)) {
-                    String id = "Plant/" + asset + "/" + signal.name();
-                    UaVariableNode node = new UaVariableNode.UaVariableNodeBuilder(getNodeContext())
-                            .setNodeId(newNodeId(id))
-                            .setBrowseName(newQualifiedName(signal.name()))
-                            .setDisplayName(LocalizedText.english(signal.name()))
-                            .setDataType(NodeIds.Double)
-                            .setTypeDefinition(NodeIds.AnalogItemType)
-                            .setAccessLevel(AccessLevel.READ_ONLY)
-                            .setUserAccessLevel(AccessLevel.READ_ONLY)
-                            .setMinimumSamplingInterval(0.0)
-                            .setValue(new DataValue(StatusCode.UNCERTAIN))
-                            .build();
-                    getNodeManager().addNode(node);
-                    // a nominal span of 1000 noise sigmas: percent deadbands are then relative to the noise
-                    node.setProperty(AnalogItemType.EU_RANGE, new Range(0.0, Math.max(1e-6, 1000 * signal.noiseSigma())));
-                    node.setProperty(AnalogItemType.ENGINEERING_UNITS, new EUInformation(
-                            "http://www.opcfoundation.org/UA/units/un/cefact", -1,
-                            LocalizedText.english(signal.unit()), LocalizedText.english(signal.unit())));
-                    folder.addOrganizes(node);
-                    variables.put(asset + "/" + signal.name(), node);
-                }
+            for (String asset : servedAssets()) {
+                addAsset(asset, signalsOf(asset));
             }
+        }
+
+        NodeId plantFolder() {
+            return plant.getNodeId();
+        }
+
+        NodeId eventNodeId() {
+            return newNodeId(UUID.randomUUID());
+        }
+
+        /** The asset's folder and variables; returns the folder's NodeId. */
+        NodeId addAsset(String asset, List<SignalDef> signals) {
+            UaFolderNode folder = new UaFolderNode(getNodeContext(), newNodeId("Plant/" + asset),
+                    newQualifiedName(asset), LocalizedText.english(asset));
+            getNodeManager().addNode(folder);
+            plant.addOrganizes(folder);
+            folders.put(asset, folder);
+            for (SignalDef signal : signals) {
+                String id = "Plant/" + asset + "/" + signal.name();
+                UaVariableNode node = new UaVariableNode.UaVariableNodeBuilder(getNodeContext())
+                        .setNodeId(newNodeId(id))
+                        .setBrowseName(newQualifiedName(signal.name()))
+                        .setDisplayName(LocalizedText.english(signal.name()))
+                        .setDataType(NodeIds.Double)
+                        .setTypeDefinition(NodeIds.AnalogItemType)
+                        .setAccessLevel(AccessLevel.READ_ONLY)
+                        .setUserAccessLevel(AccessLevel.READ_ONLY)
+                        .setMinimumSamplingInterval(0.0)
+                        .setValue(new DataValue(StatusCode.UNCERTAIN))
+                        .build();
+                getNodeManager().addNode(node);
+                // a nominal span of 1000 noise sigmas: percent deadbands are then relative to the noise
+                node.setProperty(AnalogItemType.EU_RANGE, new Range(0.0, Math.max(1e-6, 1000 * signal.noiseSigma())));
+                node.setProperty(AnalogItemType.ENGINEERING_UNITS, new EUInformation(
+                        "http://www.opcfoundation.org/UA/units/un/cefact", -1,
+                        LocalizedText.english(signal.unit()), LocalizedText.english(signal.unit())));
+                folder.addOrganizes(node);
+                variables.put(asset + "/" + signal.name(), node);
+            }
+            return folder.getNodeId();
+        }
+
+        /** Deletes the asset's variables (with their properties) and folder; returns the folder's NodeId. */
+        NodeId removeAsset(String asset) {
+            variables.entrySet().removeIf(e -> {
+                if (!e.getKey().startsWith(asset + "/")) {
+                    return false;
+                }
+                e.getValue().delete();
+                return true;
+            });
+            UaFolderNode folder = folders.remove(asset);
+            folder.delete();
+            return folder.getNodeId();
         }
 
         @Override

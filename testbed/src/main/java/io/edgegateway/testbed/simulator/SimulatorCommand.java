@@ -45,7 +45,10 @@ import picocli.CommandLine.Spec;
                         + " (pumps: discharge_pressure oscillates, flow drops), fouling (compressors:"
                         + " discharge_temperature creeps up), e.g. pump-1:bearing_wear@60+600*1.",
                 "With --cmapss-units it also replays NASA C-MAPSS engines run to failure as assets engine-<unit>,"
-                        + " one cycle every --cmapss-cycle-ms (the gateway's RUL estimator sees them wear out)."})
+                        + " one cycle every --cmapss-cycle-ms (the gateway's RUL estimator sees them wear out).",
+                "Over OPC UA: ./gateway opcua-server serves the same plant (Objects/Plant/<asset>/<signal> at"
+                        + " opc.tcp://localhost:4840/plant); with --mqtt-broker URL it publishes the same samples to"
+                        + " MQTT too, so one simulator feeds a gateway over both (./gateway opcua-server --help)."})
 public class SimulatorCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorCommand.class);

@@ -31,7 +31,10 @@ import io.edgegateway.testbed.harness.Ports;
  * {@code target/opcua-peer} when missing and started as its own process on a free port. The real distribution
  * subscribes by browse pattern, first over security None, then over Basic256Sha256 SignAndEncrypt (the peer's
  * certificate in the gateway's trusted/ folder; the peer accepts any client certificate); threshold alerts carry
- * the values the peer produced and the units of its EngineeringUnits.
+ * the values the peer produced and the units of its EngineeringUnits. While the None session is up the peer adds and
+ * removes an asset in a node-opcua model change transaction: its GeneralModelChangeEvent alone
+ * ({@code rebrowse.interval.s=0}) makes the source monitor the new variable (its values raise an alert) and drop it,
+ * without a reconnect.
  */
 class NodeOpcUaPeerIT {
 
@@ -41,6 +44,7 @@ class NodeOpcUaPeerIT {
     @TempDir
     Path dir;
     Process peer;
+    final StringBuilder peerOutput = new StringBuilder();
     GatewayFixture f;
 
     @AfterEach
@@ -77,11 +81,15 @@ class NodeOpcUaPeerIT {
         GatewayHomes.configure(f.home, "io.edgegateway.rules.threshold-peer-temperature.cfg", Map.of(
                 "detector.asset", "pump-9", "detector.signal", "bearing_temperature", "high", "70.75",
                 "hysteresis", "0.5"));
+        // the asset the peer adds later: flow 300..304 m³/h, an alert at 304
+        GatewayHomes.configure(f.home, "io.edgegateway.rules.threshold-peer-added.cfg", Map.of(
+                "detector.asset", "pump-8", "detector.signal", "flow", "high", "303.5", "hysteresis", "1"));
         GatewayHomes.configure(f.home, "io.edgegateway.opcua.source-peer.cfg", Map.of(
                 "endpoint.url", endpoint, "nodes", "Objects/Peer/*/*", "sampling.interval.ms", "100",
-                "source.name", "peer-none"));
+                "source.name", "peer-none", "rebrowse.interval.s", "0"));
         f.startGateway();
         assertAlerts("None");
+        assertModelChangesFollowed();
 
         // the same server over Basic256Sha256 / SignAndEncrypt
         GatewayHomes.remove(f.home, "io.edgegateway.opcua.source-peer.cfg");
@@ -99,6 +107,45 @@ class NodeOpcUaPeerIT {
         assertAlerts("Basic256Sha256/SignAndEncrypt");
         String log = f.gateway.logText();
         log.lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
+    }
+
+    /** node-opcua's model change events, and nothing else, add and drop the peer's new variable. */
+    private void assertModelChangesFollowed() throws Exception {
+        assertThat(f.gateway.logText()).contains("OPC UA source 'peer-none': subscription",
+                "2 monitored items (", "; model change events on");
+        long t0 = System.nanoTime();
+        peerCommand("add pump-8", "ADDED pump-8");
+        assertThat(f.gateway.awaitLog("re-browsed (model change event", Duration.ofSeconds(15)))
+                .as("re-browse on node-opcua's model change event; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(f.gateway.awaitLog("+1 [pump-8/flow], -0; 3 monitored items now", Duration.ofSeconds(5)))
+                .as("the new variable monitored; log:%n%s", f.gateway.logText()).isTrue();
+        MqttRecorder.Received added = f.recorder.next(r -> r.topic().equals(f.topic("alerts/pump-8")), 15_000);
+        assertThat(added).as("an alert from the added variable; log:%n%s", f.gateway.logText()).isNotNull();
+        assertThat(added.json().path("value").asDouble()).isEqualTo(304.0);
+        System.out.printf("node-opcua peer: alert from the added variable %.1f s after the peer added it%n",
+                (System.nanoTime() - t0) / 1e9);
+        peerCommand("remove pump-8", "REMOVED pump-8");
+        assertThat(f.gateway.awaitLog("-1 [pump-8/flow]; 2 monitored items now", Duration.ofSeconds(15)))
+                .as("the removed variable dropped; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(f.gateway.logText().lines().filter(l -> l.contains("OPC UA source 'peer-none': connected to"))
+                .count()).as("no reconnect").isEqualTo(1);
+    }
+
+    private void peerCommand(String line, String answer) throws Exception {
+        peer.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        peer.getOutputStream().flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            synchronized (peerOutput) {
+                if (peerOutput.indexOf(answer) >= 0) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
+        }
+        synchronized (peerOutput) {
+            throw new AssertionError("the peer did not answer '" + line + "' with '" + answer + "':\n" + peerOutput);
+        }
     }
 
     private void assertAlerts(String security) throws Exception {
@@ -149,7 +196,7 @@ class NodeOpcUaPeerIT {
         peer = new ProcessBuilder(node, "server.js", Integer.toString(port), pki.toString())
                 .directory(BUILD.toFile()).redirectErrorStream(true).start();
         AtomicReference<String> readyLine = new AtomicReference<>();
-        StringBuilder output = new StringBuilder();
+        StringBuilder output = peerOutput;
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(peer.getInputStream(),
                     StandardCharsets.UTF_8))) {

@@ -2,7 +2,6 @@ package io.edgegateway.testbed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,17 +10,14 @@ import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.edgegateway.testbed.harness.GatewayHomes;
 import io.edgegateway.testbed.harness.MqttRecorder;
-import io.edgegateway.testbed.harness.Ports;
 import io.edgegateway.testbed.opcua.PlantOpcUaServer;
-import io.edgegateway.testbed.simulator.PlantSimulator;
 
 /**
  * OPC UA end to end: the testbed's Milo plant server in this JVM, the real distribution (with the OPC UA connector
@@ -29,27 +25,12 @@ import io.edgegateway.testbed.simulator.PlantSimulator;
  */
 class OpcUaIT {
 
-    @TempDir
-    Path dir;
-    PlantOpcUaServer server;
-    GatewayFixture f;
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (f != null) {
-                f.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
+    @RegisterExtension
+    final OpcUaFixture o = new OpcUaFixture();
 
     @Test
     void plantServerServesTheSimulatedPlant() throws Exception {
-        server = PlantOpcUaServer.of(Ports.freePort(), 10, List.of()).start();
+        PlantOpcUaServer server = o.startServer();
         OpcUaClient client = OpcUaClient.create(server.endpointUrl());
         try {
             client.connect();
@@ -74,12 +55,16 @@ class OpcUaIT {
 
     @Test
     void opcUaSamplesReachThePipelineAndResumeAfterAServerRestart() throws Exception {
-        server = new PlantOpcUaServer(Ports.freePort(), "localhost", "operator", "s3cret",
-                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS)).start();
-        int configured = server.variableCount();
-        f = new GatewayFixture(dir, "it-opcua");
-        GatewayHomes.configure(f.home, "io.edgegateway.opcua.source-plant.cfg", Map.of(
-                "endpoint.url", server.endpointUrl(),
+        // the server advertises a host name nobody resolves (as servers behind NAT or in containers do): the
+        // source must connect to the configured host (endpoint.host.rewrite, default true)
+        PlantOpcUaServer server = o.startServer("plant-server.invalid", "operator", "s3cret",
+                PlantOpcUaServer.Security.NONE);
+        String endpoint = "opc.tcp://localhost:" + server.port() + PlantOpcUaServer.PATH;
+        // the configured variables and the source's model change event item
+        int configured = server.variableCount() + 1;
+        GatewayFixture f = o.gateway("it-opcua");
+        o.source("plant", Map.of(
+                "endpoint.url", endpoint,
                 "username", "operator",
                 "password", "s3cret",
                 // every variable by pattern, one of them again by NodeId (counted once), and one bad NodeId
@@ -96,7 +81,7 @@ class OpcUaIT {
                 && r.payload().contains("\"threshold\"") && r.payload().contains("bearing_temperature"), 30_000);
         assertThat(alert).as("threshold alert from OPC UA data; log:%n%s", f.gateway.logText()).isNotNull();
         assertThat(alert.json().path("unit").asText()).as("unit from EngineeringUnits").isEqualTo("degC");
-        awaitMonitoredItems(configured, Duration.ofSeconds(10));
+        o.awaitServerItems(configured, Duration.ofSeconds(10));
 
         server.stop();
         Thread.sleep(3000); // metrics settle while the server is away
@@ -105,24 +90,12 @@ class OpcUaIT {
         server.start();
         JsonNode resumed = f.awaitMetrics(m -> m.path("accepted").asLong() > before + 20, Duration.ofSeconds(15));
         double seconds = (System.nanoTime() - restarted) / 1e9;
-        awaitMonitoredItems(configured, Duration.ofSeconds(15 - Math.min(14, (long) seconds)));
+        o.awaitServerItems(configured, Duration.ofSeconds(15 - Math.min(14, (long) seconds)));
         System.out.printf("OPC UA data resumed %.1f s after the server restart (accepted %d -> %d)%n", seconds,
                 before, resumed.path("accepted").asLong());
         assertThat(seconds).isLessThan(15);
         String log = f.gateway.logText();
         log.lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
         assertThat(log).contains("ns=2;s=Plant/pump-1/no_such_signal does not exist");
-    }
-
-    private void awaitMonitoredItems(int expected, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && server.monitoredItemCount() != expected) {
-            Thread.sleep(100);
-        }
-        long count = server.monitoredItemCount();
-        if (count != expected) {
-            throw new AssertionError("monitored items on the server: " + count + ", expected " + expected
-                    + (f == null ? "" : "\ngateway log:\n" + f.gateway.logText()));
-        }
     }
 }

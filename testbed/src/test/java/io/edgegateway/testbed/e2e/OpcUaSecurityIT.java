@@ -16,53 +16,37 @@ import java.util.Map;
 
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.edgegateway.testbed.harness.GatewayHomes;
-import io.edgegateway.testbed.harness.Ports;
+import io.edgegateway.testbed.harness.MqttRecorder;
 import io.edgegateway.testbed.opcua.PlantOpcUaServer;
-import io.edgegateway.testbed.simulator.PlantSimulator;
 
 /**
  * OPC UA security end to end: the testbed's Milo plant server with Basic256Sha256 endpoints and X.509 user
  * identities, the real distribution in its own process. The gateway first rejects the server's certificate (and says
  * which file to move where), then connects with SignAndEncrypt once the file is moved, without a restart; a user
- * certificate the server does not know is rejected with a clear error. Deadbands keep small changes away.
+ * certificate the server does not know is rejected with a clear error. A user name and password over
+ * SignAndEncrypt against the plant server in its own process. Deadbands keep small changes away.
  */
 class OpcUaSecurityIT {
 
     private static final String SOURCE_CFG = "io.edgegateway.opcua.source-secure.cfg";
 
-    @TempDir
-    Path dir;
-    PlantOpcUaServer server;
+    @RegisterExtension
+    final OpcUaFixture o = new OpcUaFixture();
     GatewayFixture f;
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (f != null) {
-                f.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
-    }
 
     @Test
     void signAndEncryptOnceTheServerCertificateIsTrustedAndX509UsersAreChecked() throws Exception {
-        Path users = Files.createDirectories(dir.resolve("server-users"));
+        Path users = Files.createDirectories(o.dir.resolve("server-users"));
         Path operator = userCertificate("operator-x509", users);
         Path intruder = userCertificate("intruder-x509", null);
-        server = new PlantOpcUaServer(Ports.freePort(), "localhost", null, null,
-                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS),
-                new PlantOpcUaServer.Security(true, true, true, dir.resolve("server-pki"), true, users)).start();
+        PlantOpcUaServer server = o.startServer(null, null,
+                new PlantOpcUaServer.Security(true, true, true, o.dir.resolve("server-pki"), true, users));
 
-        f = new GatewayFixture(dir, "it-opcua-sec");
+        f = o.gateway("it-opcua-sec");
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
                 "endpoint.url", server.endpointUrl(),
                 "security.policy", "Basic256Sha256",
@@ -102,25 +86,75 @@ class OpcUaSecurityIT {
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
                 "user.certificate", intruder.toString(),
                 "user.key", intruder.resolveSibling("intruder-x509.key").toString()));
-        assertThat(f.gateway.awaitLog("the server rejected the user identity x509 (certificate " + intruder + ")",
-                Duration.ofSeconds(30))).as("identity rejection; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(f.gateway.awaitLog("the server rejected the user identity x509 (certificate " + intruder
+                + ") (Bad_IdentityTokenRejected)", Duration.ofSeconds(30))).as("identity rejection; log:%n%s", f.gateway.logText()).isTrue();
         f.gateway.logText().lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
     }
 
+    /**
+     * Issue 3: "the connector against the Milo simulator with SignAndEncrypt and a username, in a separate process".
+     * The plant server runs as {@code ./gateway opcua-server} in its own JVM with only a Basic256Sha256
+     * SignAndEncrypt endpoint (no None endpoint: the user name cannot travel unencrypted), the gateway in another.
+     * A wrong password is rejected with a message that says so; the right one, set without a restart, connects and
+     * data flows (alerts from the server's values).
+     */
     @Test
-    void deadbandsKeepSmallChangesAway() throws Exception {
-        server = new PlantOpcUaServer(Ports.freePort(), "localhost", null, null,
-                new PlantSimulator(42, 10, List.of(), PlantSimulator.DEFAULT_ASSETS)).start();
-        f = new GatewayFixture(dir, "it-opcua-deadband");
+    void userNameOverSignAndEncryptWithTheServerInItsOwnProcess() throws Exception {
+        var server = o.startServerProcess(List.of("--security", "sign-encrypt", "--pki",
+                o.dir.resolve("server-pki").toString(), "--user", "operator", "--password", "s3cret", "--rate", "10",
+                "--faults", "none"));
+        assertThat(server.output()).contains("security Basic256Sha256/SignAndEncrypt").doesNotContain("None,");
+        f = o.gateway("it-opcua-user");
+        o.trustServerCertificate(server.certificateFile());
+        GatewayHomes.configure(f.home, "io.edgegateway.rules.threshold-user.cfg", Map.of(
+                "detector.asset", "pump-1", "detector.signal", "bearing_temperature", "high", "1"));
+        GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
+                "endpoint.url", server.endpointUrl(),
+                "security.policy", "Basic256Sha256",
+                "security.mode", "SignAndEncrypt",
+                "username", "operator",
+                "password", "wrong",
+                "nodes", "Objects/Plant/pump-1/*",
+                "sampling.interval.ms", "100",
+                "reconnect.min.ms", "500"));
+        f.startGateway();
+        assertThat(f.gateway.awaitLog("the server rejected the user identity user operator (Bad_UserAccessDenied)",
+                Duration.ofSeconds(45))).as("wrong password rejected; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(freshAccepted()).isZero();
+
+        GatewayHomes.configure(f.home, SOURCE_CFG, Map.of("password", "s3cret"));
+        f.awaitMetrics(m -> m.path("accepted").asLong() > 20, Duration.ofSeconds(45));
+        MqttRecorder.Received alert = f.recorder.next(r -> r.topic().equals(f.topic("alerts/pump-1"))
+                && r.payload().contains("bearing_temperature"), 30_000);
+        assertThat(alert).as("an alert from the separate server's values; log:%n%s", f.gateway.logText())
+                .isNotNull();
+        assertThat(alert.json().path("unit").asText()).isEqualTo("degC");
+        assertThat(f.gateway.logText()).contains("connected to " + server.endpointUrl()
+                + " (security Basic256Sha256/SignAndEncrypt, identity user operator)");
+        assertThat(server.isAlive()).isTrue();
+        f.gateway.logText().lines().filter(l -> l.contains("OPC UA source")).forEach(System.out::println);
+    }
+
+    /** Deadbands, over Basic256Sha256 Sign (signed, not encrypted; the server's certificate trusted beforehand). */
+    @Test
+    void deadbandsKeepSmallChangesAwayOverSign() throws Exception {
+        PlantOpcUaServer server = o.startServer(null, null,
+                new PlantOpcUaServer.Security(false, true, false, o.dir.resolve("server-pki"), true, null));
+        f = o.gateway("it-opcua-deadband");
+        o.trustServerCertificate(server.certificateFile());
         // pump-1 has 5 signals at 10 Hz; deadbands far above the noise: only the first value of each is reported
         GatewayHomes.configure(f.home, SOURCE_CFG, Map.of(
                 "endpoint.url", server.endpointUrl(),
+                "security.policy", "Basic256Sha256",
+                "security.mode", "Sign",
                 "nodes", "Objects/Plant/pump-1/*",
                 "sampling.interval.ms", "100",
                 "deadband", "*/vibration=percent:50,absolute:1000"));
         f.startGateway();
         assertThat(f.gateway.awaitLog("5 monitored items, 5 with a deadband", Duration.ofSeconds(30)))
                 .as("subscription with deadbands; log:%n%s", f.gateway.logText()).isTrue();
+        assertThat(f.gateway.logText()).contains("connected to " + server.endpointUrl()
+                + " (security Basic256Sha256/Sign, identity anonymous)");
         Thread.sleep(1500);
         long before = freshAccepted();
         Thread.sleep(5000);
@@ -146,7 +180,7 @@ class OpcUaSecurityIT {
         KeyPair kp = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
         X509Certificate cert = new SelfSignedCertificateBuilder(kp).setCommonName(name)
                 .setApplicationUri("urn:edgegateway:test-user:" + name).build();
-        Path userDir = Files.createDirectories(dir.resolve("users-own"));
+        Path userDir = Files.createDirectories(o.dir.resolve("users-own"));
         Path certFile = userDir.resolve(name + ".pem");
         Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
         Files.writeString(userDir.resolve(name + ".key"), pem("PRIVATE KEY", kp.getPrivate().getEncoded()));

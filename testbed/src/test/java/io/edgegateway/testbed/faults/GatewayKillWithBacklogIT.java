@@ -32,8 +32,9 @@ class GatewayKillWithBacklogIT {
             // subscription could lose it; broker kills are scenario 1's subject)
             rig.uplink.close();
             rig.pairs(n, 50, 0, 1_700_000_000_000L);
-            // the pipeline evaluates what the source received (no metrics to watch while the uplink is down)
-            Thread.sleep(6_000);
+            // the pipeline evaluates what the source received; no metrics to watch while the uplink is down, so wait
+            // until the outbox on disk has stopped growing (a fixed 6 s was too short on a loaded 2-core machine)
+            awaitStableSize(rig.home.resolve("data/outbox"), Duration.ofSeconds(3), Duration.ofSeconds(90));
             rig.gateway.kill();
             assertThat(rig.checker.distinct()).isZero();
 
@@ -55,5 +56,28 @@ class GatewayKillWithBacklogIT {
             assertThat(rig.checker.distinct()).isEqualTo(n);
             assertThat(seconds).isLessThan(60);
         }
+    }
+
+    /** Waits until the total size of the files under {@code dir} has not changed for {@code quiet}. */
+    private static void awaitStableSize(Path dir, Duration quiet, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        long last = -1;
+        long since = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long size;
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+                size = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                size = -1; // a segment rolled over while listing: look again
+            }
+            if (size != last) {
+                last = size;
+                since = System.nanoTime();
+            } else if (size > 0 && System.nanoTime() - since >= quiet.toNanos()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("outbox " + dir + " still growing after " + max);
     }
 }

@@ -51,6 +51,11 @@ public final class DeploymentJournal {
         WATCHING(false),
         /** Unhealthy: the previous version is being put back. */
         ROLLING_BACK(false),
+        /**
+         * The gateway was stopped cleanly during the window: not undone at the next start (a stop is no sign of
+         * trouble), but watched again for a whole window by the agent.
+         */
+        PAUSED(false),
         COMMITTED(true),
         ROLLED_BACK(true),
         FAILED(true),
@@ -186,6 +191,11 @@ public final class DeploymentJournal {
     /** True when every entry has finished (or there is none): nothing to recover. */
     public static boolean finished(List<Entry> entries) {
         return entries.stream().allMatch(e -> e.state().terminal());
+    }
+
+    /** True when no entry is to be undone (each finished, or paused by a clean stop). */
+    public static boolean nothingToUndo(List<Entry> entries) {
+        return entries.stream().allMatch(e -> e.state().terminal() || e.state() == State.PAUSED);
     }
 
     /** Replaces the journal by one entry. */

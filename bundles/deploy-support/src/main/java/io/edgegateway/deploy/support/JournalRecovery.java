@@ -57,13 +57,13 @@ public final class JournalRecovery {
             throws IOException, BundleException {
         DeploymentJournal journal = new DeploymentJournal(deploymentFolder);
         List<DeploymentJournal.Entry> entries = new ArrayList<>(journal.read());
-        if (DeploymentJournal.finished(entries)) {
+        if (DeploymentJournal.nothingToUndo(entries)) {
             return Optional.empty();
         }
         List<Bundle> changed = new ArrayList<>();
         for (int i = entries.size() - 1; i >= 0; i--) {
             DeploymentJournal.Entry e = entries.get(i);
-            if (e.state().terminal()) {
+            if (e.state().terminal() || e.state() == DeploymentJournal.State.PAUSED) {
                 continue;
             }
             Undo undo = undo(ctx, e);
@@ -115,6 +115,11 @@ public final class JournalRecovery {
                     if (at == null) {
                         at = ctx.installBundle(e.location(), in);
                     } else {
+                        if (at.getState() == Bundle.ACTIVE || at.getState() == Bundle.STARTING) {
+                            // stopped now, started once after the refresh: not started by the update and stopped
+                            // again by the refresh a moment later (a client connecting then would be cut off)
+                            at.stop(Bundle.STOP_TRANSIENT);
+                        }
                         at.update(in);
                     }
                 }

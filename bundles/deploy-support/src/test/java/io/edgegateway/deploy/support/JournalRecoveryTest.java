@@ -132,6 +132,23 @@ class JournalRecoveryTest {
     }
 
     @Test
+    void anUpdatePausedByACleanStopIsNotUndone() throws Exception {
+        Path v1 = bundleJar("1.0.0");
+        Path v2 = bundleJar("1.1.0");
+        Felix f = started();
+        Bundle b = install(f, v1);
+        try (InputStream in = Files.newInputStream(v2)) {
+            b.update(in);
+        }
+        DeploymentJournal journal = new DeploymentJournal(dir.resolve("deployment"));
+        journal.write(entry(DeploymentJournal.Action.UPDATE, "1.0.0", v1, "1.1.0", v2, DeploymentJournal.State.PAUSED));
+        assertThat(JournalRecovery.recover(f.getBundleContext(), dir.resolve("deployment"))).isEmpty();
+        assertThat(f.getBundleContext().getBundle(LOCATION).getVersion()).isEqualTo(new Version("1.1.0"));
+        assertThat(journal.read().get(0).state()).as("left for the agent to watch again")
+                .isEqualTo(DeploymentJournal.State.PAUSED);
+    }
+
+    @Test
     void theJournalRoundTripsEveryField() throws Exception {
         DeploymentJournal journal = new DeploymentJournal(dir.resolve("deployment"));
         assertThat(journal.read()).isEmpty();

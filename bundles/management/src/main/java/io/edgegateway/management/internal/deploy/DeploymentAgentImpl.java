@@ -180,7 +180,12 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         }
         List.of("committed", "rolled_back", "rejected", "failed", "busy", "recovered", "accepted_unsigned")
                 .forEach(this::counter);
-        reporters = new ServiceTracker<>(context, HealthReporter.class, null);
+        try { // every reporter but this one (getting our own service while activating would be circular)
+            reporters = new ServiceTracker<>(context, context.createFilter("(&(" + Constants.OBJECTCLASS + "="
+                    + HealthReporter.class.getName() + ")(!(" + HealthReporter.NAME + "=" + NAME + ")))"), null);
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
         reporters.open();
         ops = Executors.newSingleThreadExecutor(r -> new Thread(r, "deployment-agent"));
         watcher = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "deployment-watch"));
@@ -196,7 +201,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
                 // bundles new in deploy/ are installed and started now, during the framework's start, as fileinstall
                 // did: a new home has its rules before the gateway says it started; their window runs afterwards
                 startingUp = true;
-                List<Step> installs = folderSteps().stream()
+                List<Step> installs = folderSteps(0).stream()
                         .filter(x -> x.action == DeploymentJournal.Action.INSTALL).toList();
                 if (!installs.isEmpty()) {
                     installs.forEach(x -> x.operationOrigin = ORIGIN_FOLDER);
@@ -515,6 +520,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         final long t0 = System.currentTimeMillis();
         final long n0 = System.nanoTime();
         boolean interrupted;
+        boolean resumed;
 
         Rest(DeploymentRequest req, List<Step> steps) {
             this.req = req;
@@ -548,7 +554,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
     private List<DeploymentResult> complete(Rest r) {
         if (!r.interrupted && !r.watched.isEmpty()) {
             try {
-                for (Step step : r.watched) {
+                for (Step step : r.resumed ? List.<Step>of() : r.watched) {
                     LOG.info("Deployment: {} {} {} and started; watching it for {} s", step.display, step.facts,
                             step.action == DeploymentJournal.Action.INSTALL ? "installed" : "updated (was "
                                     + step.fromVersion() + ")", settings.windowMillis() / 1000);
@@ -583,6 +589,27 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
 
     private void interrupted(Rest r) {
         r.interrupted = true;
+        // a clean stop in the window: those being watched are watched again at the next start, not undone
+        boolean paused = false;
+        for (Step step : r.live) {
+            if (step.live() && step.entry != null && step.entry.state() == DeploymentJournal.State.WATCHING) {
+                step.entry = step.entry.with(DeploymentJournal.State.PAUSED, "");
+                paused = true;
+            }
+        }
+        if (paused) {
+            boolean flag = Thread.interrupted(); // a file channel refuses to write on an interrupted thread
+            try {
+                writeJournal(r.live);
+                LOG.info("Deployment agent: stopped during the health window; watching again after the next start");
+            } catch (IOException e) {
+                LOG.warn("Deployment agent: cannot write the journal at stop: {}", e.toString());
+            } finally {
+                if (flag) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         for (Step step : r.live) {
             if (step.live()) {
                 step.result = result(r.req, step, Outcome.FAILED, step.display + ": interrupted, the gateway is "
@@ -720,6 +747,9 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
                         }
                     }
                     case UPDATE -> {
+                        // stopped first, started once after the refresh (as fileinstall does): an update of an
+                        // active bundle would start it and the refresh stop it again at once
+                        step.bundle.stop(Bundle.STOP_TRANSIENT);
                         try (InputStream in = Files.newInputStream(step.stored)) {
                             step.bundle.update(in);
                         }
@@ -768,11 +798,17 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         watched.forEach(x -> bundles.add(x.bundle));
         try (HealthWindow window = new HealthWindow(ctx, () -> scr, this::reports, () -> pipeline, bundles)) {
             while (true) {
+                if (stopping()) { // bundles stopping with the framework are no verdict: paused, watched again later
+                    throw new InterruptedException("the framework is stopping");
+                }
                 Settings s = settings; // a shorter window configured now applies to this one too
                 long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w0);
                 boolean end = elapsed >= s.windowMillis();
                 HealthJudge.Observation o = window.observe(elapsed, end, end && s.judge().heapGrowthMaxBytes() > 0);
                 Optional<String> verdict = HealthJudge.judge(s.judge(), baseline, o);
+                if (verdict.isPresent() && stopping()) {
+                    throw new InterruptedException("the framework is stopping");
+                }
                 if (verdict.isPresent()) {
                     List<Step> culprits = culprits(verdict.get(), watched);
                     for (Step step : culprits) {
@@ -791,6 +827,16 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
                 }
                 Thread.sleep(Math.min(TICK_MS, Math.max(1, s.windowMillis() - elapsed)));
             }
+        }
+    }
+
+    /** The framework or this bundle is being stopped (or already gone). */
+    private boolean stopping() {
+        try {
+            return ctx.getBundle(0).getState() != Bundle.ACTIVE || ctx.getBundle().getState() == Bundle.STOPPING
+                    || Thread.currentThread().isInterrupted();
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 
@@ -1083,7 +1129,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         if (entries.isEmpty()) {
             return;
         }
-        if (!DeploymentJournal.finished(entries)) {
+        if (!DeploymentJournal.nothingToUndo(entries)) {
             try {
                 Optional<JournalRecovery.Recovered> r = JournalRecovery.recover(ctx, journal.file().getParent());
                 if (r.isPresent()) {
@@ -1100,7 +1146,12 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             }
             entries = journal.read();
         }
+        List<DeploymentJournal.Entry> paused = new ArrayList<>();
         for (DeploymentJournal.Entry e : entries) {
+            if (e.state() == DeploymentJournal.State.PAUSED) {
+                paused.add(e);
+                continue;
+            }
             if (history.contains(e.id())) {
                 continue;
             }
@@ -1129,6 +1180,48 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             }
         }
         journal.clear();
+        if (!paused.isEmpty()) {
+            resume(paused);
+        }
+    }
+
+    /** Watches again, for a whole window, what a clean stop interrupted in its window. */
+    private void resume(List<DeploymentJournal.Entry> paused) throws IOException {
+        TrustedKeys keys = TrustedKeys.load(settings.trustDir());
+        DeploymentJournal.Entry first = paused.get(0);
+        Rest r = new Rest(new DeploymentRequest(first.requestId(), first.origin()), new ArrayList<>());
+        for (DeploymentJournal.Entry e : paused) {
+            Bundle b = ctx.getBundle(e.location());
+            Path stored = Path.of(e.toFile());
+            Step st = Step.artifact(e.operation(), e.action(), stored, ArtifactSignatures.signatureFile(stored),
+                    e.location(), display(null, e.location()), b, e.fingerprint());
+            st.operationOrigin = e.origin();
+            st.facts = new BundleFacts(e.symbolicName(), e.toVersion());
+            st.stored = stored;
+            st.sha = stored.getFileName().toString().replace(".jar", "");
+            st.previous = e.fromFile().isEmpty() ? null : new ArtifactStore.Installed(e.location(), e.symbolicName(),
+                    e.fromVersion(), "", Path.of(e.fromFile()), "", "");
+            st.entry = e.with(DeploymentJournal.State.WATCHING, "");
+            if (Files.isRegularFile(stored)) {
+                Verification v = keys.verify(stored, st.signature);
+                st.signedBy = v.verified() ? v.signer() : "";
+            }
+            r.steps.add(st);
+            if (b == null) {
+                st.result = result(r.req, st, Outcome.FAILED, st.display + ": gone after a restart in its health "
+                        + "window", r.t0);
+            } else {
+                LOG.info("Deployment: {} {} was in its health window when the gateway stopped: watching it again",
+                        st.display, st.facts);
+            }
+        }
+        r.live = r.steps.stream().filter(Step::live).toList();
+        r.watched = r.live;
+        r.resumed = true;
+        r.baseline = new HealthJudge.Baseline(reports(), Double.NaN, settings.judge().heapGrowthMaxBytes() > 0
+                ? HealthWindow.heapAfterGc(true) : -1);
+        writeJournal(r.steps);
+        complete(r);
     }
 
     // ---- the deploy/ folder ----------------------------------------------------------------------------------
@@ -1138,7 +1231,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             return;
         }
         try {
-            List<Step> steps = folderSteps();
+            List<Step> steps = folderSteps(2 * settings.pollMillis());
             if (steps.isEmpty()) {
                 return;
             }
@@ -1178,15 +1271,20 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         }
     }
 
-    /** What the folder asks for now: installs, updates, removals (adopting what an older home left). */
-    private List<Step> folderSteps() throws IOException {
+    /**
+     * What the folder asks for now: installs, updates, removals (adopting what an older home left). A file seen for
+     * the first time counts as stable when untouched for {@code quietMillis} (0 at start-up: what is there when
+     * the gateway starts is taken; a jar still being written then fails its signature and is tried again once it
+     * changes).
+     */
+    private List<Step> folderSteps(long quietMillis) throws IOException {
         {
             Settings s = settings;
             Path dir = s.deployDir();
             String prefix = DeployFolder.prefix(dir);
             List<Step> steps = new ArrayList<>();
             Set<String> present = new HashSet<>();
-            for (DeployFolder.Seen seen : folder.stableJars(dir, 2 * s.pollMillis())) {
+            for (DeployFolder.Seen seen : folder.stableJars(dir, quietMillis)) {
                 present.add(seen.location());
                 if (seen.fingerprint().equals(folder.handled(seen.location()).orElse(null))) {
                     continue;

@@ -79,6 +79,16 @@ final class ConfigCheck {
         return value;
     }
 
+    /** {@code reconnect.min.ms} and {@code reconnect.max.ms}: 1 <= min <= max <= one hour. */
+    void reconnectDelays(long min, long max) {
+        if (min < 1 || min > 3_600_000) {
+            throw invalid("reconnect.min.ms", min, "is out of range (1..3600000)");
+        }
+        if (max < min || max > 3_600_000) {
+            throw invalid("reconnect.max.ms", max, "must be between reconnect.min.ms (" + min + ") and 3600000");
+        }
+    }
+
     String nonBlank(String key, String value, String why) {
         if (value == null || value.isBlank()) {
             throw missing(key, why);

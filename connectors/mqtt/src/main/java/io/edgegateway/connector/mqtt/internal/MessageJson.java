@@ -59,7 +59,8 @@ import io.edgegateway.api.SourceHealth;
  * <pre>{@code
  * {"alertId":"4f7c...","gatewayId":"line-1","assetId":"pump-1","text":"The bearing temperature rose ...",
  *  "probableCause":"bearing wear","recommendedAction":"check lubrication","urgency":"WARNING","source":"llm",
- *  "modelId":"explainer-small","modelVersion":"3","latencyMs":412.5,"createdTime":"2024-05-01T12:00:00.420Z"}
+ *  "modelId":"explainer-small","modelVersion":"3","latencyMs":412.5,"createdTime":"2024-05-01T12:00:00.420Z",
+ *  "servedBy":"line-1"}
  * }</pre>
  * <ul>
  * <li>{@code alertId} (text): the alert explained.</li>
@@ -74,6 +75,9 @@ import io.edgegateway.api.SourceHealth;
  * <li>{@code modelVersion} (text): that model's version; empty for templates.</li>
  * <li>{@code latencyMs} (number or null): milliseconds from alert to explanation.</li>
  * <li>{@code createdTime} (ISO-8601 UTC): when it was produced.</li>
+ * <li>{@code servedBy} (text, since API 1.2): the gateway whose explainer produced it: this gateway's id, or
+ * another gateway's when that one's model answered an offloaded request (configuration
+ * {@code io.edgegateway.mqtt.offload}).</li>
  * </ul>
  *
  * <h2>Maintenance</h2>
@@ -146,7 +150,7 @@ import io.edgegateway.api.SourceHealth;
  * in a durable outbox); a message sent again is byte-identical. Deduplicate alerts by {@code alertId}, and
  * explanations by {@code alertId} too (one explanation per alert).
  */
-final class MessageJson {
+public final class MessageJson {
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -168,7 +172,8 @@ final class MessageJson {
         }
     }
 
-    static byte[] alert(Alert a, String gatewayId) {
+    /** The alert message; also the {@code alert} of an offloaded explanation request. */
+    public static byte[] alert(Alert a, String gatewayId) {
         return write(g -> {
             g.writeStringField("alertId", a.alertId());
             g.writeStringField("gatewayId", gatewayId);
@@ -187,7 +192,11 @@ final class MessageJson {
         });
     }
 
-    static byte[] explanation(Explanation e, String gatewayId) {
+    /**
+     * The explanation message ({@code servedBy} is {@code gatewayId} unless the explanation names another gateway);
+     * also the {@code explanation} of an offload reply.
+     */
+    public static byte[] explanation(Explanation e, String gatewayId) {
         return write(g -> {
             g.writeStringField("alertId", e.alertId());
             g.writeStringField("gatewayId", gatewayId);
@@ -201,6 +210,7 @@ final class MessageJson {
             g.writeStringField("modelVersion", e.modelVersion());
             number(g, "latencyMs", e.latencyMillis());
             time(g, "createdTime", e.createdTime());
+            g.writeStringField("servedBy", e.servedBy().isEmpty() ? gatewayId : e.servedBy());
         });
     }
 
@@ -342,11 +352,13 @@ final class MessageJson {
         }
     }
 
-    private interface Body {
+    /** The fields of one JSON object message. */
+    public interface Body {
         void write(JsonGenerator g) throws IOException;
     }
 
-    private static byte[] write(Body body) {
+    /** One JSON object (UTF-8) with the fields {@code body} writes; also the offload messages' writer. */
+    public static byte[] write(Body body) {
         try (ByteArrayBuilder buf = new ByteArrayBuilder(512);
              JsonGenerator g = JSON.createGenerator(buf, JsonEncoding.UTF8)) {
             g.writeStartObject();

@@ -243,12 +243,7 @@ public final class MqttTelemetrySource implements TelemetrySource {
         int maxPayload = s.range("max.payload.bytes", c.max_payload_bytes(), 1, 256 * 1024 * 1024);
         long min = c.reconnect_min_ms();
         long max = c.reconnect_max_ms();
-        if (min < 1 || min > 3_600_000) {
-            throw s.invalid("reconnect.min.ms", min, "is out of range (1..3600000)");
-        }
-        if (max < min || max > 3_600_000) {
-            throw s.invalid("reconnect.max.ms", max, "must be between reconnect.min.ms (" + min + ") and 3600000");
-        }
+        s.reconnectDelays(min, max);
         int maxInflight = s.range("max.inflight", c.max_inflight(), 1, 65535);
         String name = ConfigCheck.optional(c.source_name());
         if (name == null) {

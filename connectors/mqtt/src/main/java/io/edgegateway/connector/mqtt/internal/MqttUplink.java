@@ -298,12 +298,7 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
         int maxInflight = s.range("max.inflight", c.max_inflight(), 1, 65535 - PAHO_EXTRA_INFLIGHT);
         long min = c.reconnect_min_ms();
         long max = c.reconnect_max_ms();
-        if (min < 1 || min > 3_600_000) {
-            throw s.invalid("reconnect.min.ms", min, "is out of range (1..3600000)");
-        }
-        if (max < min || max > 3_600_000) {
-            throw s.invalid("reconnect.max.ms", max, "must be between reconnect.min.ms (" + min + ") and 3600000");
-        }
+        s.reconnectDelays(min, max);
         String clientId = ConfigCheck.optional(c.client_id());
         String password = ConfigCheck.optional(c.password());
         Outbox.Fsync fsync = choice(s, "outbox.fsync", c.outbox_fsync(), Outbox.Fsync.class);
@@ -369,7 +364,7 @@ public final class MqttUplink implements AlertSink, ExplanationSink, Maintenance
         return id;
     }
 
-    private static boolean isTopicLevel(String s) {
+    static boolean isTopicLevel(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '/' || c == '+' || c == '#' || c < 0x20 || c == 0x7f) {

@@ -58,12 +58,17 @@ class MessageJsonTest {
                 Instant.parse("2024-05-01T12:00:00.420Z"));
         Map<String, Object> m = Json.object(MessageJson.explanation(e, "line-1"));
         assertThat(m.keySet()).containsExactly("alertId", "gatewayId", "assetId", "text", "probableCause",
-                "recommendedAction", "urgency", "source", "modelId", "modelVersion", "latencyMs", "createdTime");
+                "recommendedAction", "urgency", "source", "modelId", "modelVersion", "latencyMs", "createdTime",
+                "servedBy");
         assertThat(m).contains(entry("alertId", "id-1"), entry("gatewayId", "line-1"), entry("assetId", "pump-1"),
                 entry("text", "Bearing runs hot."), entry("probableCause", "bearing wear"),
                 entry("recommendedAction", "check lubrication"), entry("urgency", "WARNING"), entry("source", "llm"),
                 entry("modelId", "explainer-small"), entry("modelVersion", "3"), entry("latencyMs", 412.5),
-                entry("createdTime", "2024-05-01T12:00:00.420Z"));
+                entry("createdTime", "2024-05-01T12:00:00.420Z"), entry("servedBy", "line-1"));
+        // produced by another gateway's model (an offloaded request): that gateway, and the latency measured here
+        Map<String, Object> remote = Json.object(MessageJson.explanation(e.fromGateway("line-2", 95.0), "line-1"));
+        assertThat(remote).containsEntry("gatewayId", "line-1").containsEntry("servedBy", "line-2")
+                .containsEntry("latencyMs", 95.0).containsEntry("source", "llm").containsEntry("alertId", "id-1");
         Explanation t = new Explanation("id", "a", "x", null, null, null, Explanation.SOURCE_TEMPLATE, null, null,
                 Double.NaN, OBSERVED);
         assertThat(Json.object(MessageJson.explanation(t, "g"))).containsEntry("latencyMs", null)

@@ -85,6 +85,11 @@ final class GapMarker {
         return marks;
     }
 
+    /** The item is no longer monitored (its node is gone): no gap mark for it any more. */
+    void forget(String asset, String signal) {
+        items.remove(asset + "/" + signal);
+    }
+
     /** Gap marks (BAD samples) produced since start. */
     long marked() {
         return marked.get();

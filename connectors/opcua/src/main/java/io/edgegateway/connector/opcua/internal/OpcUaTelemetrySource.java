@@ -7,11 +7,13 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
@@ -19,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,6 +47,7 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.QualifiedName;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseDirection;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseResultMask;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.DeadbandType;
@@ -94,6 +98,12 @@ import io.edgegateway.api.TelemetrySource;
  * which fails ({@code Bad_SubscriptionIdInvalid}) and is not recreated by Milo: {@code onTransferFailed}, a session
  * that becomes active again without a live subscription, or the subscription's watchdog schedule a re-browse and a new
  * subscription on the scheduler thread. A NodeId the server does not know is logged and left out; the others flow.
+ *
+ * <p>Address-space changes with the session up: a model change event from the Server object (an event monitored
+ * item in the same subscription, see {@link ModelChanges}), a value whose status says its node is gone, or the
+ * periodic {@code rebrowse.interval.s} re-browse the configured nodes on the scheduler thread; monitored items are
+ * added for variables that now match and deleted for those that no longer exist, in the live subscription (no
+ * reconnect, no second subscription, no duplicate items).
  */
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.edgegateway.api.TelemetrySource\"",
         uses = TelemetrySource.class)
@@ -180,6 +190,16 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 + "doubles up to 30 s")
         long reconnect_min_ms() default 1000;
 
+        @AttributeDefinition(name = "Re-browse interval (s)", description = "while connected, browse the configured "
+                + "nodes again every N seconds: monitored items are added for variables that appeared and dropped for "
+                + "those that are gone, without reconnecting (for servers that send no model change events); "
+                + "0: only on model change events and after a reconnect")
+        long rebrowse_interval_s() default 300;
+
+        @AttributeDefinition(name = "Re-browse on model change events", description = "monitor the Server object's "
+                + "events and re-browse at once when it reports a GeneralModelChangeEvent (or BaseModelChangeEvent)")
+        boolean rebrowse_on_model_change() default true;
+
         @AttributeDefinition(name = "Source name", required = false,
                 description = "the source id is opcua:<source name>; empty: the endpoint's host:port")
         String source_name() default "";
@@ -189,7 +209,8 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     record Settings(String endpointUrl, boolean hostRewrite, String username, String password, List<NodeSpec> nodes,
                     double samplingMs, double publishingMs, int queueSize, int handoff, long reconnectMinMs,
                     String sourceName, SecurityPolicy policy, MessageSecurityMode mode, String pkiDir,
-                    UserCertificate userCertificate, List<Deadband> deadbands) {
+                    UserCertificate userCertificate, List<Deadband> deadbands, long rebrowseIntervalS,
+                    boolean rebrowseOnModelChange) {
     }
 
     /** X.509 user identity: certificate and key files, or a key store (paths as configured). */
@@ -205,9 +226,19 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     record Target(NodeId nodeId, String asset, String signal, String unit) {
     }
 
+    /** A variable monitored in the current subscription. */
+    private record Live(Target target, OpcUaMonitoredItem item) {
+    }
+
+    /** What creating a batch of monitored items gave: accepted, refused by the server, not created at all. */
+    private record Created(List<Live> accepted, int refused, int filtered, List<Target> notCreated) {
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(OpcUaTelemetrySource.class);
     private static final AtomicInteger LIVE_CLIENTS = new AtomicInteger();
     private static final long RECONNECT_MAX_MS = 30_000;
+    /** Model change events arriving within this time after the first cause one re-browse. */
+    private static final long REBROWSE_COALESCE_MS = 200;
 
     @Reference
     private TelemetryIngest ingest;
@@ -247,6 +278,20 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     /** Nodes per Browse / Read call, from the server's operation limits (scheduler thread only). */
     private int browseBatch = Batches.DEFAULT;
     private int readBatch = Batches.DEFAULT;
+    /** The current subscription's data items by NodeId (scheduler thread only). */
+    private final Map<NodeId, Live> live = new LinkedHashMap<>();
+    /** NodeIds the server refused to monitor in the current subscription: a re-browse does not retry them. */
+    private final Set<NodeId> refusedIds = new HashSet<>();
+    /** Explicit NodeIds already reported missing (a re-browse does not warn about them again). */
+    private final Set<NodeId> reportedMissing = new HashSet<>();
+    /** "on", "off" or "refused (<status>)": whether the server's model change events reach this source. */
+    private volatile String modelChangeEvents = "off";
+    private final AtomicBoolean rebrowsePending = new AtomicBoolean();
+    private final AtomicLong rebrowses = new AtomicLong();
+    private final AtomicLong modelChangesReceived = new AtomicLong();
+    private final AtomicLong itemsAdded = new AtomicLong();
+    private final AtomicLong itemsRemoved = new AtomicLong();
+    private volatile String lastRebrowse;
 
     static Settings validate(Config c) {
         String url = c.endpoint_url() == null ? "" : c.endpoint_url().strip();
@@ -335,12 +380,17 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         if (c.queue_size() < 1 || c.handoff_capacity() < 1 || c.reconnect_min_ms() < 1) {
             throw new IllegalArgumentException(PID + ": queue.size, handoff.capacity and reconnect.min.ms must be >= 1");
         }
+        if (c.rebrowse_interval_s() < 0) {
+            throw new IllegalArgumentException(PID + ": rebrowse.interval.s must be >= 0 (0: off): "
+                    + c.rebrowse_interval_s());
+        }
         String sourceName = c.source_name() == null || c.source_name().isBlank()
                 ? EndpointUtil.getHost(url) + ":" + EndpointUtil.getPort(url) : c.source_name().strip();
         String user = c.username() == null || c.username().isBlank() ? null : c.username().strip();
         return new Settings(url, c.endpoint_host_rewrite(), user, c.password() == null ? "" : c.password(),
                 List.copyOf(nodes), c.sampling_interval_ms(), publishing, c.queue_size(), c.handoff_capacity(),
-                c.reconnect_min_ms(), sourceName, policy, mode, blankToNull(c.pki_dir()), userCert, deadbands);
+                c.reconnect_min_ms(), sourceName, policy, mode, blankToNull(c.pki_dir()), userCert, deadbands,
+                c.rebrowse_interval_s(), c.rebrowse_on_model_change());
     }
 
     private static String blankToNull(String v) {
@@ -384,6 +434,10 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 identityName(), s.samplingMs(), s.queueSize(), s.deadbands().isEmpty() ? ""
                         : ", deadband " + s.deadbands().stream().map(d -> d.selector() + "=" + d.describe()).toList());
         schedule(this::connect, 0);
+        if (s.rebrowseIntervalS() > 0) {
+            scheduler.scheduleWithFixedDelay(() -> requestRebrowse("periodic, every " + s.rebrowseIntervalS() + " s"),
+                    s.rebrowseIntervalS(), s.rebrowseIntervalS(), TimeUnit.SECONDS);
+        }
     }
 
     @Deactivate
@@ -473,10 +527,13 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         if (id == null) {
             return "no subscription";
         }
+        String browsed = lastRebrowse;
         return "subscription " + id + ": " + monitored + " monitored items"
                 + (refused == 0 ? "" : ", " + refused + " refused")
                 + (deadbandItems == 0 ? "" : ", " + deadbandItems + " with deadband")
-                + ", re-created " + recreated.get() + "x, notifications lost " + notificationsLost.get() + "x";
+                + ", re-created " + recreated.get() + "x, notifications lost " + notificationsLost.get() + "x"
+                + ", model change events " + modelChangeEvents + ", re-browsed " + rebrowses.get() + "x"
+                + (browsed == null ? "" : " (last " + browsed + ")");
     }
 
     /** Sets the detail and publishes the health as service properties. */
@@ -507,6 +564,15 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         props.put("opcua.monitored.items.refused", refused);
         props.put("opcua.subscription.recreated", recreated.get());
         props.put("opcua.notifications.lost", notificationsLost.get());
+        props.put("opcua.model.change.events", modelChangeEvents);
+        props.put("opcua.model.changes.received", modelChangesReceived.get());
+        props.put("opcua.rebrowse.count", rebrowses.get());
+        props.put("opcua.monitored.items.added", itemsAdded.get());
+        props.put("opcua.monitored.items.removed", itemsRemoved.get());
+        String browsed = lastRebrowse;
+        if (browsed != null) {
+            props.put("opcua.rebrowse.last", browsed);
+        }
         if (gaps != null) {
             props.put("opcua.gaps.marked", gaps.marked());
         }
@@ -590,6 +656,9 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 @Override
                 public void onSessionInactive(UaSession session) {
                     sessionActive = false;
+                    if (closed) {
+                        return; // our own disconnect in deactivate()
+                    }
                     markGap("session lost");
                     setDetail("session to " + settings.endpointUrl() + " lost; Milo reconnects");
                     LOG.warn("OPC UA source '{}': session to {} inactive", name, settings.endpointUrl());
@@ -658,16 +727,22 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     private String explain(Throwable e) {
         String text = describe(e);
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException && !settings.hostRewrite()) {
+                return "the server advertises an endpoint host that does not resolve here (" + t.getMessage()
+                        + "); endpoint.host.rewrite=true connects to the host and port of endpoint.url instead";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UaException ua) {
                 long code = ua.getStatusCode().getValue();
                 if (code == StatusCodes.Bad_IdentityTokenRejected || code == StatusCodes.Bad_IdentityTokenInvalid
                         || code == StatusCodes.Bad_UserAccessDenied) {
                     return "the server rejected the user identity " + identityName() + " ("
-                            + ua.getStatusCode() + ")";
+                            + Qualities.name(ua.getStatusCode()) + ")";
                 }
                 if (code == StatusCodes.Bad_SecurityChecksFailed || code == StatusCodes.Bad_CertificateUntrusted) {
-                    return "the server did not accept the connection's security (" + ua.getStatusCode() + "; does "
-                            + "it trust the gateway's certificate " + pki.certificateFile() + "?): " + text;
+                    return "the server did not accept the connection's security (" + Qualities.name(ua.getStatusCode())
+                            + "; does it trust the gateway's certificate " + pki.certificateFile() + "?): " + text;
                 }
                 break;
             }
@@ -728,8 +803,12 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             }
         }
         long t0 = System.nanoTime();
+        live.clear();
+        refusedIds.clear();
+        modelChangeEvents = "off";
+        OpcUaSubscription fresh = null;
         try {
-            List<Target> targets = resolve(c);
+            List<Target> targets = resolve(c, false);
             if (targets.isEmpty()) {
                 setDetail("connected to " + settings.endpointUrl() + ", no variable matches the configured nodes");
                 LOG.warn("OPC UA source '{}': no variable on {} matches {}; browsing again in 30 s", name,
@@ -740,63 +819,225 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             OpcUaSubscription s = new OpcUaSubscription(c, settings.publishingMs());
             s.setSubscriptionListener(new Listener());
             s.create();
-            List<OpcUaMonitoredItem> items = new ArrayList<>();
-            List<Deadband> deadbands = new ArrayList<>();
-            for (Target t : targets) {
-                OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(t.nodeId());
-                item.setSamplingInterval(settings.samplingMs());
-                item.setQueueSize(uint(settings.queueSize()));
-                item.setDiscardOldest(true);
-                Deadband deadband = Deadband.forVariable(settings.deadbands(), t.asset(), t.signal());
-                deadbands.add(deadband);
-                if (deadband != null && deadband.filter() != null) {
-                    item.setFilter(deadband.filter());
-                }
-                item.setDataValueListener((it, value) -> onValue(t, value));
-                items.add(item);
+            fresh = s;
+            OpcUaMonitoredItem events = null;
+            if (settings.rebrowseOnModelChange()) {
+                // created in the same call as the data items
+                events = OpcUaMonitoredItem.newEventItem(ModelChanges.notifier(), ModelChanges.filter());
+                events.setQueueSize(uint(10));
+                events.setEventValueListener((item, fields) -> onEvent(fields));
+                s.addMonitoredItem(events);
             }
-            s.addMonitoredItems(items);
-            s.createMonitoredItems();
-            int ok = 0;
-            int filtered = 0;
-            List<OpcUaMonitoredItem> bad = new ArrayList<>();
-            for (int i = 0; i < items.size(); i++) {
-                OpcUaMonitoredItem item = items.get(i);
-                StatusCode result = item.getCreateResult().orElse(StatusCode.BAD);
-                Deadband deadband = deadbands.get(i);
-                boolean hasFilter = deadband != null && deadband.filter() != null;
+            Created created = createItems(s, targets);
+            if (!created.notCreated().isEmpty()) {
+                throw new IllegalStateException("CreateMonitoredItems gave no result for "
+                        + created.notCreated().size() + " items");
+            }
+            if (events != null) {
+                StatusCode result = events.getCreateResult().orElse(StatusCode.BAD);
                 if (result.isGood()) {
-                    ok++;
-                    filtered += hasFilter ? 1 : 0;
+                    modelChangeEvents = "on";
                 } else {
-                    bad.add(item);
-                    LOG.warn("OPC UA source '{}': cannot monitor {} ({}/{}){}: {}; left out, the others keep flowing",
-                            name, targets.get(i).nodeId().toParseableString(), targets.get(i).asset(),
-                            targets.get(i).signal(), hasFilter ? " with deadband " + deadband.describe()
-                                    + (deadband.type() == DeadbandType.Percent ? " (percent needs an EURange on "
-                                    + "the variable)" : "") : "", result);
+                    s.removeMonitoredItem(events);
+                    modelChangeEvents = "refused (" + Qualities.name(result) + ")";
+                    LOG.info("OPC UA source '{}': the server does not report events of its Server object ({}); "
+                            + "address-space changes are found by the periodic re-browse{}", name,
+                            Qualities.name(result),
+                            settings.rebrowseIntervalS() > 0 ? " (every " + settings.rebrowseIntervalS() + " s)"
+                                    : ", which is off (rebrowse.interval.s=0): only after a reconnect");
                 }
-            }
-            if (!bad.isEmpty()) {
-                s.removeMonitoredItems(bad);
             }
             subscription = s;
             subscriptionLost = false;
-            monitored = ok;
-            refused = bad.size();
-            deadbandItems = filtered;
+            created.accepted().forEach(l -> live.put(l.target().nodeId(), l));
+            monitored = live.size();
+            refused = created.refused();
+            deadbandItems = created.filtered();
             subscriptionId = s.getSubscriptionId().map(id -> id.intValue()).orElse(null);
             setDetail("connected to " + settings.endpointUrl() + " (security " + security() + ", identity "
                     + identityName() + "); " + subscriptionState());
-            LOG.info("OPC UA source '{}': subscription {} with {} monitored items{} ({} ms)", name,
-                    s.getSubscriptionId().map(Object::toString).orElse("?"), ok,
-                    filtered == 0 ? "" : ", " + filtered + " with a deadband", (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("OPC UA source '{}': subscription {} with {} monitored items{} ({} ms){}", name,
+                    s.getSubscriptionId().map(Object::toString).orElse("?"), monitored,
+                    created.filtered() == 0 ? "" : ", " + created.filtered() + " with a deadband",
+                    (System.nanoTime() - t0) / 1_000_000, "on".equals(modelChangeEvents) ? "; model change events on"
+                            : "");
         } catch (Exception e) {
             String why = describe(e);
+            if (fresh != null && fresh != subscription) {
+                // half made: do not leave it on the server beside the next attempt's
+                try {
+                    fresh.delete();
+                } catch (Exception ignored) {
+                    // the server drops it when its lifetime runs out
+                }
+            }
+            live.clear();
             setDetail("connected to " + settings.endpointUrl() + ", subscribing failed: " + why);
             LOG.warn("OPC UA source '{}': subscribing failed: {}; retrying in 2 s", name, why);
             retrySubscribe(2000);
         }
+    }
+
+    /**
+     * Scheduler thread: one data item per target in {@code s}, created on the server in one call (with any other
+     * item added to {@code s} and not yet created); items the server refuses are logged, taken out of {@code s} and
+     * remembered in {@link #refusedIds}; items without a result (the call failed) are taken out and returned.
+     */
+    private Created createItems(OpcUaSubscription s, List<Target> targets) {
+        List<OpcUaMonitoredItem> items = new ArrayList<>();
+        List<Deadband> deadbands = new ArrayList<>();
+        for (Target t : targets) {
+            OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(t.nodeId());
+            item.setSamplingInterval(settings.samplingMs());
+            item.setQueueSize(uint(settings.queueSize()));
+            item.setDiscardOldest(true);
+            Deadband deadband = Deadband.forVariable(settings.deadbands(), t.asset(), t.signal());
+            deadbands.add(deadband);
+            if (deadband != null && deadband.filter() != null) {
+                item.setFilter(deadband.filter());
+            }
+            item.setDataValueListener((it, value) -> onValue(t, value));
+            items.add(item);
+        }
+        s.addMonitoredItems(items);
+        s.createMonitoredItems();
+        List<Live> accepted = new ArrayList<>();
+        List<Target> notCreated = new ArrayList<>();
+        List<OpcUaMonitoredItem> out = new ArrayList<>();
+        int filtered = 0;
+        for (int i = 0; i < items.size(); i++) {
+            OpcUaMonitoredItem item = items.get(i);
+            Target t = targets.get(i);
+            Optional<StatusCode> result = item.getCreateResult();
+            Deadband deadband = deadbands.get(i);
+            boolean hasFilter = deadband != null && deadband.filter() != null;
+            if (result.isEmpty()) {
+                notCreated.add(t);
+                out.add(item);
+            } else if (result.get().isGood()) {
+                accepted.add(new Live(t, item));
+                filtered += hasFilter ? 1 : 0;
+            } else {
+                out.add(item);
+                refusedIds.add(t.nodeId());
+                LOG.warn("OPC UA source '{}': cannot monitor {} ({}/{}){}: {}; left out, the others keep flowing",
+                        name, t.nodeId().toParseableString(), t.asset(), t.signal(), hasFilter ? " with deadband "
+                                + deadband.describe() + (deadband.type() == DeadbandType.Percent ? " (percent needs "
+                                + "an EURange on the variable)" : "") : "", Qualities.name(result.get()));
+            }
+        }
+        if (!out.isEmpty()) {
+            s.removeMonitoredItems(out);
+        }
+        return new Created(accepted, items.size() - accepted.size() - notCreated.size(), filtered, notCreated);
+    }
+
+    /** Milo's delivery thread: an event of the Server object; a model change asks for a re-browse. */
+    private void onEvent(Variant[] fields) {
+        try {
+            if (!ModelChanges.isModelChange(fields)) {
+                return;
+            }
+            modelChangesReceived.incrementAndGet();
+            OpcUaClient c = client;
+            List<String> changes = c == null ? List.of() : ModelChanges.describe(fields, c.getStaticEncodingContext());
+            requestRebrowse("model change event" + (changes.isEmpty() ? "" : " " + changes));
+        } catch (RuntimeException e) {
+            LOG.warn("OPC UA source '{}': cannot handle an event: {}", name, e.toString());
+        }
+    }
+
+    /** Any thread, never blocks: one re-browse soon, however many requests arrive before it starts. */
+    private void requestRebrowse(String why) {
+        if (!closed && rebrowsePending.compareAndSet(false, true)
+                && schedule(() -> rebrowse(why), REBROWSE_COALESCE_MS) == null) {
+            rebrowsePending.set(false);
+        }
+    }
+
+    /**
+     * Scheduler thread: browse the configured nodes again and bring the live subscription in line: monitored items
+     * for variables that now match (not those the server refused already), deleted items for variables that are
+     * gone (their gap marks forgotten). Nothing happens without a live subscription: the next subscribe browses.
+     */
+    private void rebrowse(String why) {
+        rebrowsePending.set(false);
+        OpcUaClient c = client;
+        OpcUaSubscription s = subscription;
+        if (closed || c == null || s == null || !sessionActive || subscriptionLost) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        List<Target> targets;
+        try {
+            targets = resolve(c, true);
+        } catch (Exception e) {
+            LOG.warn("OPC UA source '{}': re-browse ({}) failed: {}; the monitored items stay as they are", name,
+                    why, describe(e));
+            return;
+        }
+        Map<NodeId, Target> wanted = new LinkedHashMap<>();
+        targets.forEach(t -> wanted.put(t.nodeId(), t));
+        List<Live> gone = live.values().stream().filter(l -> !wanted.containsKey(l.target().nodeId())).toList();
+        List<Target> fresh = targets.stream()
+                .filter(t -> !live.containsKey(t.nodeId()) && !refusedIds.contains(t.nodeId())).toList();
+        int added = 0;
+        int refusedNow = 0;
+        List<Target> notCreated = List.of();
+        if (!gone.isEmpty()) {
+            s.removeMonitoredItems(gone.stream().map(Live::item).toList());
+            s.deleteMonitoredItems();
+            for (Live l : gone) {
+                live.remove(l.target().nodeId());
+                gaps.forget(l.target().asset(), l.target().signal());
+                deadbandItems -= l.item().getFilter() != null ? 1 : 0;
+            }
+        }
+        if (!fresh.isEmpty()) {
+            Created created = createItems(s, fresh);
+            created.accepted().forEach(l -> live.put(l.target().nodeId(), l));
+            added = created.accepted().size();
+            refusedNow = created.refused();
+            notCreated = created.notCreated();
+            refused += refusedNow;
+            deadbandItems += created.filtered();
+        }
+        monitored = live.size();
+        rebrowses.incrementAndGet();
+        itemsAdded.addAndGet(added);
+        itemsRemoved.addAndGet(gone.size());
+        lastRebrowse = Instant.now() + " (" + why + "): +" + added + " -" + gone.size();
+        if (added > 0 || !gone.isEmpty() || refusedNow > 0 || !notCreated.isEmpty()) {
+            LOG.info("OPC UA source '{}': re-browsed ({}): +{}{}, -{}{}{}; {} monitored items now in subscription {}, "
+                    + "no reconnect ({} ms)", name, why, added, names(created(fresh, live), added), gone.size(),
+                    names(gone.stream().map(Live::target).toList(), gone.size()),
+                    refusedNow == 0 ? "" : ", " + refusedNow + " refused", monitored,
+                    s.getSubscriptionId().map(Object::toString).orElse("?"), (System.nanoTime() - t0) / 1_000_000);
+        } else {
+            LOG.debug("OPC UA source '{}': re-browsed ({}): no change ({} monitored items)", name, why, monitored);
+        }
+        setDetail("connected to " + settings.endpointUrl() + " (security " + security() + ", identity "
+                + identityName() + "); " + subscriptionState());
+        if (!notCreated.isEmpty()) {
+            int n = notCreated.size();
+            LOG.warn("OPC UA source '{}': {} new monitored items got no result from the server; trying again in 5 s",
+                    name, n);
+            schedule(() -> requestRebrowse("retry of " + n + " items"), 5000);
+        }
+    }
+
+    /** The targets now monitored. */
+    private static List<Target> created(List<Target> targets, Map<NodeId, Live> monitoredNow) {
+        return targets.stream().filter(t -> monitoredNow.containsKey(t.nodeId())).toList();
+    }
+
+    /** {@code  [pump-4/flow, pump-4/current, ...]}, at most 8 names; empty for none. */
+    private static String names(List<Target> targets, int count) {
+        if (count == 0 || targets.isEmpty()) {
+            return "";
+        }
+        List<String> n = targets.stream().limit(8).map(t -> t.asset() + "/" + t.signal()).toList();
+        return " " + n + (targets.size() > 8 ? " and " + (targets.size() - 8) + " more" : "");
     }
 
     /** Subscription events, on Milo's threads: only schedule work. */
@@ -854,6 +1095,11 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             messages.incrementAndGet();
             lastMessage = now;
             Quality quality = Qualities.of(value.getStatusCode());
+            if (quality == Quality.BAD && isNodeGone(value.getStatusCode())) {
+                // the node was deleted (a server that sends no model change event): find out what else changed
+                requestRebrowse("node " + t.nodeId().toParseableString() + " reports "
+                        + Qualities.name(value.getStatusCode()));
+            }
             Object v = value.getValue() == null ? null : value.getValue().getValue();
             double d;
             if (v instanceof Number n) {
@@ -883,6 +1129,11 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         } catch (RuntimeException e) {
             LOG.warn("OPC UA source '{}': cannot handle a value of {}: {}", name, t.nodeId(), e.toString());
         }
+    }
+
+    private static boolean isNodeGone(StatusCode status) {
+        long code = status == null ? 0 : status.getValue();
+        return code == StatusCodes.Bad_NodeIdUnknown || code == StatusCodes.Bad_NodeIdInvalid;
     }
 
     /**
@@ -937,7 +1188,8 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
     private record Found(NodeId nodeId, String name, String parent) {
     }
 
-    private List<Target> resolve(OpcUaClient c) throws Exception {
+    /** The configured nodes as variables now; {@code again}: a re-browse, which does not repeat warnings. */
+    private List<Target> resolve(OpcUaClient c, boolean again) throws Exception {
         try {
             var limits = c.getOperationLimits();
             browseBatch = Batches.limit(limits.maxNodesPerBrowse());
@@ -952,7 +1204,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
         for (NodeSpec spec : settings.nodes()) {
             if (spec.isPattern()) {
                 List<Found> matches = browsePattern(c, spec.path());
-                if (matches.isEmpty()) {
+                if (matches.isEmpty() && !again) {
                     LOG.warn("OPC UA source '{}': no variable matches '{}'", name, spec.text());
                 }
                 for (Found f : matches) {
@@ -961,9 +1213,12 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
             } else {
                 Found f = describeNode(c, spec.nodeId());
                 if (f == null) {
-                    LOG.warn("OPC UA source '{}': node {} does not exist on {}; left out, the others keep flowing",
-                            name, spec.text(), settings.endpointUrl());
+                    if (reportedMissing.add(spec.nodeId())) {
+                        LOG.warn("OPC UA source '{}': node {} does not exist on {}; left out, the others keep flowing",
+                                name, spec.text(), settings.endpointUrl());
+                    }
                 } else {
+                    reportedMissing.remove(spec.nodeId());
                     found.putIfAbsent(f.nodeId(), f);
                 }
             }

@@ -68,4 +68,14 @@ class GapMarkerTest {
             assertThat(s.value()).isNaN();
         });
     }
+
+    @Test
+    void anItemNoLongerMonitoredGetsNoMoreGapMarks() {
+        GapMarker g = new GapMarker("opcua:plant");
+        g.onValue("pump-1", "flow", "m3/h", 40, Quality.GOOD);
+        g.onValue("pump-4", "flow", "m3/h", 30, Quality.GOOD);
+        g.forget("pump-4", "flow");
+        assertThat(g.open(T)).singleElement().satisfies(s -> assertThat(s.assetId()).isEqualTo("pump-1"));
+        assertThat(g.open()).isEqualTo(1);
+    }
 }

@@ -19,6 +19,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -30,8 +33,11 @@ import io.edgegateway.api.AssetContext;
 import io.edgegateway.api.Detector;
 import io.edgegateway.api.Explainer;
 import io.edgegateway.api.Explanation;
+import io.edgegateway.api.ExplanationOffload;
 import io.edgegateway.api.HealthReport;
 import io.edgegateway.api.HealthReporter;
+import io.edgegateway.api.OffloadExplainer;
+import io.edgegateway.api.OffloadRequest;
 import io.edgegateway.api.SignalDetector;
 import io.edgegateway.api.SignalKey;
 import io.edgegateway.llm.internal.ModelTracker;
@@ -51,13 +57,18 @@ import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
  *
  * <p>The model comes from the {@link ModelTracker} (a model bundle with kind {@code explainer}); swapping the model
  * bundle switches models between two explanations, never during one.
+ *
+ * <p>Inference offload ({@link Offloading}): with an {@link ExplanationOffload} bound (the MQTT connector's), an
+ * alert that finds no model in service or the queue full goes to the gateways that have a model, and the template
+ * goes out if none answers within {@code offload.deadline.ms}; as an {@link OffloadExplainer} it answers other
+ * gateways' requests while its model is in service, each one only while its queue is short.
  */
 @Component(configurationPid = LlmExplainer.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {Explainer.class, Detector.class, HealthReporter.class},
+        service = {Explainer.class, Detector.class, HealthReporter.class, OffloadExplainer.class},
         property = {Explainer.NAME + "=llm", Detector.NAME + "=explainer-context", HealthReporter.NAME + "=explainer",
             "service.ranking:Integer=100"})
 @Designate(ocd = LlmExplainer.Config.class)
-public class LlmExplainer implements Explainer, Detector, HealthReporter {
+public class LlmExplainer implements Explainer, Detector, HealthReporter, OffloadExplainer {
 
     public static final String PID = "io.edgegateway.llm.explainer";
     /** The knowledge base inside this bundle (copied from llm-bundle/training/explainer/knowledge at build time). */
@@ -97,6 +108,22 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
 
         @AttributeDefinition(description = "Seconds between the explainer's counters in the log (0: never)")
         int log_interval_s() default 60;
+
+        @AttributeDefinition(description = "Hand alerts to the gateways with a model (the MQTT offload, when "
+                + "configured) when no model is in service here or the queue is full")
+        boolean offload_enabled() default true;
+
+        @AttributeDefinition(description = "Milliseconds an offloaded alert waits for another gateway's answer; "
+                + "past it, the template goes out")
+        long offload_deadline_ms() default 2000;
+
+        @AttributeDefinition(description = "Answer other gateways' offloaded requests while a model is in service "
+                + "here (one that finds serve.max.queue explanations waiting is refused as busy)")
+        boolean serve_offloaded() default true;
+
+        @AttributeDefinition(description = "Explanations waiting here at most for another gateway's request to be "
+                + "taken (the rest of the queue is kept for this gateway's own alerts)")
+        int serve_max_queue() default 8;
     }
 
     private final ModelTracker models;
@@ -106,6 +133,11 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
     private final String modelId;
     private final ScheduledExecutorService reporter;
     private final RulEstimates rul;
+    private final Offloading offloading;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ExplanationOffload offload;
 
     @Activate
     public LlmExplainer(@Reference ModelTracker models, @Reference RulEstimates rul, BundleContext ctx,
@@ -123,6 +155,8 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
         try (InputStream in = url.openStream()) {
             kb = KnowledgeBase.load(in);
         }
+        this.offloading = new Offloading(kb, new Offloading.Settings(config.offload_enabled(),
+                config.offload_deadline_ms(), config.serve_offloaded(), config.serve_max_queue()));
         this.context = new ContextBuilder(config.history_size(), ContextBuilder.DEFAULT_MAX_SERIES,
                 s -> signalNames.getOrDefault(s, s));
         this.core = new ExplainerCore(kb, new ExplainerCore.ModelSource() {
@@ -137,8 +171,11 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
             reporter.scheduleAtFixedRate(this::report, config.log_interval_s(), config.log_interval_s(), TimeUnit.SECONDS);
         }
         models.demand(); // model bundles load now, off the start-up path; templates answer until then
-        LOG.info("LLM explainer: model {}, {} thread(s), queue {}, deadline {} ms, knowledge base {}", modelId,
-                config.threads(), config.queue_capacity(), config.deadline_ms(), kb.version());
+        LOG.info("LLM explainer: model {}, {} thread(s), queue {}, deadline {} ms, knowledge base {}; offload {} "
+                        + "(deadline {} ms), serves other gateways {}", modelId, config.threads(),
+                config.queue_capacity(), config.deadline_ms(), kb.version(), config.offload_enabled() ? "on" : "off",
+                config.offload_deadline_ms(), config.serve_offloaded() ? "up to queue " + config.serve_max_queue()
+                        : "never");
     }
 
     @Deactivate
@@ -154,7 +191,27 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
         OptionalDouble rulCycles = rul.latest(alert.assetId())
                 .map(e -> OptionalDouble.of(e.rulCycles())).orElse(OptionalDouble.empty());
         ExplainContext c = context.build(alert, ContextBuilder.assetTypeOf(alert.assetId(), assetTypes), rulCycles);
+        ExplanationOffload o = offload;
+        Optional<Offloading.Reason> why = offloading.reason(o != null, c, modelInService(), core.queueDepth(),
+                core.settings().queueCapacity());
+        if (why.isPresent()) {
+            return offloading.offload(o, alert, c, why.get());
+        }
         return core.explain(alert, c).thenApply(ExplainerCore.Result::explanation);
+    }
+
+    private boolean modelInService() {
+        return !"none".equals(models.inService(modelId));
+    }
+
+    @Override
+    public boolean serving() {
+        return offloading.serving(modelInService());
+    }
+
+    @Override
+    public CompletionStage<Explanation> explainOffloaded(OffloadRequest request) {
+        return offloading.serve(core, request, modelInService());
     }
 
     @Override
@@ -192,9 +249,20 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
             counters.put("template_" + f.metricName(), core.fallbacks(f));
         }
         counters.put("queue_depth", core.queueDepth());
+        counters.put("offloaded", offloading.offloaded());
+        counters.put("offloaded_no_model", offloading.offloaded(Offloading.Reason.NO_MODEL));
+        counters.put("offloaded_overloaded", offloading.offloaded(Offloading.Reason.OVERLOADED));
+        counters.put("offload_answered", offloading.answered());
+        counters.put("offload_timed_out", offloading.timedOut());
+        counters.put("offload_busy", offloading.busy());
+        counters.put("offload_failed", offloading.failed());
+        counters.put("served_offloaded", offloading.served());
+        counters.put("served_refused", offloading.servedRefused());
         String version = models.inService(modelId);
+        boolean offloads = offloading.settings().enabled() && offload != null;
         return "none".equals(version)
-                ? new HealthReport(false, "no model '" + modelId + "' in service: explanations are templates", counters)
+                ? new HealthReport(false, "no model '" + modelId + "' in service: explanations are "
+                + (offloads ? "offloaded to other gateways (templates when none answers)" : "templates"), counters)
                 : new HealthReport(true, "model " + modelId + " " + version, counters);
     }
 
@@ -203,8 +271,11 @@ public class LlmExplainer implements Explainer, Detector, HealthReporter {
         for (ExplainerCore.Fallback f : ExplainerCore.Fallback.values()) {
             sb.append(' ').append(f.metricName()).append('=').append(core.fallbacks(f));
         }
-        LOG.info("LLM explainer: requested={} llm={} template:{} queue={} model {} {}; model bundles rejected={}{}",
-                core.requested(), core.byModel(), sb, core.queueDepth(), modelId, models.inService(modelId),
+        LOG.info("LLM explainer: requested={} llm={} template:{} queue={} offloaded={} (answered={} timed_out={} "
+                        + "busy={} failed={}) served={} refused={} model {} {}; model bundles rejected={}{}",
+                core.requested(), core.byModel(), sb, core.queueDepth(), offloading.offloaded(), offloading.answered(),
+                offloading.timedOut(), offloading.busy(), offloading.failed(), offloading.served(),
+                offloading.servedRefused(), modelId, models.inService(modelId),
                 models.rejectedCount(), models.lastRejection().isEmpty() ? "" : " (last: " + models.lastRejection() + ")");
     }
 }
