@@ -1,5 +1,6 @@
 package io.edgegateway.runtime;
 
+import io.edgegateway.runtime.remote.RemoteCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,8 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gateway", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Edge Gateway: an OSGi (Apache Felix) runtime for industrial telemetry, anomaly rules and "
                 + "local inference.",
-        subcommands = {RunCommand.class, SigningCommands.Keygen.class, SigningCommands.Sign.class,
-                SigningCommands.Verify.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, RemoteCommand.class, SigningCommands.Keygen.class,
+                SigningCommands.Sign.class, SigningCommands.Verify.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -20,7 +21,7 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    static final class Version implements CommandLine.IVersionProvider {
+    public static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();
