@@ -189,6 +189,9 @@ if [[ "$root" == yes ]]; then
   chown -R "$user:$group" "$VAR"
   chown -R "root:$group" "$ETC"
   chmod -R u+rwX,g+rX,g-w,o-rwx "$ETC"
+  # deploy/ only: the service writes remote configuration changes back into its .cfg files (config-set); bundles
+  # dropped there still need a trusted signature, conf/ (framework properties, trusted keys) stays root's
+  chmod -R g+w "$ETC/deploy"
   chmod 750 "$VAR"
 fi
 
