@@ -95,7 +95,8 @@ class CorruptOutboxIT {
             assertThat(recovered + lost).isEqualTo(n);
             assertThat(lost).isBetween(1L, 10L);
             assertThat(before).isEqualTo((int) recovered);
-            assertThat(rig.checker.distinct()).isEqualTo(before + fresh);
+            assertThat(rig.checker.distinct()).as("new alerts after the recovery; log:%n%s", rig.gateway.logText())
+                    .isEqualTo(before + fresh);
             assertThat(rig.gateway.isAlive()).isTrue();
         }
     }

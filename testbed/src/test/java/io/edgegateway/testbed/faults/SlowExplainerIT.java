@@ -46,7 +46,10 @@ class SlowExplainerIT {
             Path jar = Path.of(System.getProperty("slow.explainer.jar"));
             Path target = rig.home.resolve("deploy/slow-explainer.jar");
             DeployArtifacts.drop(jar, target); // signed with the build key
-            Thread.sleep(3000); // fileinstall picks it up (1 s poll) and DS registers it
+            // the deployment agent installs it, DS registers it, and its health window ends: only then does every
+            // alert find it (alerts raised before have no explainer, and are neither explained nor shed)
+            assertThat(rig.gateway.awaitLog("Deployment committed: deploy/slow-explainer.jar", Duration.ofSeconds(60)))
+                    .as("slow explainer committed; log:%n%s", rig.gateway.logText()).isTrue();
 
             int pairs = PAIRS_PER_S * DURATION_S;
             AtomicInteger maxPending = new AtomicInteger();

@@ -43,14 +43,16 @@ public final class JournalRecovery {
 
         /** The reasons of the recovered entries, for the log. */
         public String summary() {
-            return String.join("; ", entries.stream().filter(e -> e.state() == DeploymentJournal.State.RECOVERED)
-                    .map(DeploymentJournal.Entry::reason).toList());
+            return String.join("; ", entries.stream().map(e -> e.state() == DeploymentJournal.State.RECOVERED
+                    ? e.reason() : INTERRUPTED_ONCE.equals(e.reason()) && e.state() == DeploymentJournal.State.PAUSED
+                    ? "the gateway stopped during the install of " + describe(e) + " (watching); kept, and watched "
+                    + "again for a whole window" : null).filter(java.util.Objects::nonNull).toList());
         }
     }
 
     /**
      * Finishes an operation a previous run left unfinished: undoes its unfinished entries (last applied first) and
-     * marks them RECOVERED with the reason, which the agent reports (as ROLLED_BACK) once it runs. Nothing when the
+     * marks them RECOVERED with the reason (a new bundle in its window is kept and marked PAUSED instead, once), which the agent reports (as ROLLED_BACK) once it runs. Nothing when the
      * journal is empty or finished. The caller refreshes {@link Recovered#changed()} and starts the framework.
      */
     public static Optional<Recovered> recover(BundleContext ctx, Path deploymentFolder)
@@ -66,6 +68,15 @@ public final class JournalRecovery {
             if (e.state().terminal() || e.state() == DeploymentJournal.State.PAUSED) {
                 continue;
             }
+            if (keptAfterKill(e)) {
+                // a new bundle that was running in its window: a kill is no sign that it is at fault, and
+                // uninstalling it would leave its deploy/ file without a bundle (a new home without its rules);
+                // the agent watches it again for a whole window, as after a clean stop. A second kill in that
+                // window uninstalls it (it may be what brings the gateway down).
+                entries.set(i, e.with(DeploymentJournal.State.PAUSED, INTERRUPTED_ONCE));
+                journal.write(entries);
+                continue;
+            }
             Undo undo = undo(ctx, e);
             for (Bundle b : undo.toStart()) {
                 b.start(); // persistent: started when the framework reaches its start level
@@ -78,6 +89,18 @@ public final class JournalRecovery {
             journal.write(entries);
         }
         return Optional.of(new Recovered(List.copyOf(entries), changed));
+    }
+
+    /**
+     * The reason an install kept after a kill carries while it is watched again; {@link #recover} undoes it when it
+     * finds it a second time.
+     */
+    public static final String INTERRUPTED_ONCE = "watched again after the gateway stopped in its window";
+
+    /** An install (nothing to go back to) that was started and in its window, interrupted for the first time. */
+    static boolean keptAfterKill(DeploymentJournal.Entry e) {
+        return e.action() == DeploymentJournal.Action.INSTALL && e.state() == DeploymentJournal.State.WATCHING
+                && !INTERRUPTED_ONCE.equals(e.reason());
     }
 
     /** {@code io.x 1.0.0 -> 1.1.0}, {@code io.x 1.1.0}. */

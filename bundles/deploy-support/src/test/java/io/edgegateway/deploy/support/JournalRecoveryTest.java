@@ -97,6 +97,35 @@ class JournalRecoveryTest {
     }
 
     @Test
+    void aNewBundleKilledInItsWindowIsKeptOnceAndUninstalledTheSecondTime() throws Exception {
+        Path v1 = bundleJar("2.0.0");
+        Felix f = started();
+        install(f, v1).start();
+        DeploymentJournal journal = new DeploymentJournal(dir.resolve("deployment"));
+        journal.write(entry(DeploymentJournal.Action.INSTALL, "", null, "2.0.0", v1, DeploymentJournal.State.WATCHING));
+        f.stop();
+        f.waitForStop(10_000);
+
+        Felix again = initialised();
+        JournalRecovery.Recovered r = JournalRecovery.recover(again.getBundleContext(), dir.resolve("deployment"))
+                .orElseThrow();
+        assertThat(again.getBundleContext().getBundle(LOCATION)).as("kept").isNotNull();
+        assertThat(r.changed()).isEmpty();
+        assertThat(r.summary()).contains("kept, and watched again");
+        DeploymentJournal.Entry kept = journal.read().get(0);
+        assertThat(kept.state()).isEqualTo(DeploymentJournal.State.PAUSED);
+        assertThat(kept.reason()).isEqualTo(JournalRecovery.INTERRUPTED_ONCE);
+
+        // the agent watches it again (WATCHING, marker kept) and the gateway is killed a second time
+        journal.write(kept.with(DeploymentJournal.State.WATCHING, kept.reason()));
+        JournalRecovery.Recovered second = JournalRecovery.recover(again.getBundleContext(),
+                dir.resolve("deployment")).orElseThrow();
+        assertThat(again.getBundleContext().getBundle(LOCATION)).as("uninstalled after the second kill").isNull();
+        assertThat(second.summary()).endsWith("uninstalled io.test.fixture 2.0.0");
+        assertThat(journal.read().get(0).state()).isEqualTo(DeploymentJournal.State.RECOVERED);
+    }
+
+    @Test
     void aBatchIsUndoneLastFirstAndOnlyItsUnfinishedEntries() throws Exception {
         Path a1 = bundleJar("1.0.0");
         Path a2 = bundleJar("1.1.0");

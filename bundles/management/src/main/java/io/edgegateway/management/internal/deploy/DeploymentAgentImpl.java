@@ -725,7 +725,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         long t0 = r.t0;
         long n0 = r.n0;
         r.baseline = new HealthJudge.Baseline(reports(), ring.rate(System.nanoTime(), 10),
-                s.judge().heapGrowthMaxBytes() > 0 ? HealthWindow.heapAfterGc(true) : -1);
+                s.judge().heapGrowthMaxBytes() > 0 ? HealthWindow.heapAfterGc(true) : -1, startingUp);
         List<DeploymentJournal.Entry> entries = new ArrayList<>();
         for (Step step : live) {
             step.entry = new DeploymentJournal.Entry(UUID.randomUUID().toString(), step.operation, step.action,
@@ -820,7 +820,8 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
                         return;
                     }
                     // what the rolled-back bundle caused is not held against the others
-                    baseline = new HealthJudge.Baseline(reports(), baseline.rateBefore(), baseline.heapBytes());
+                    baseline = new HealthJudge.Baseline(reports(), baseline.rateBefore(), baseline.heapBytes(),
+                            baseline.startUp());
                 }
                 if (end) {
                     return;
@@ -1201,7 +1202,9 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
             st.sha = stored.getFileName().toString().replace(".jar", "");
             st.previous = e.fromFile().isEmpty() ? null : new ArtifactStore.Installed(e.location(), e.symbolicName(),
                     e.fromVersion(), "", Path.of(e.fromFile()), "", "");
-            st.entry = e.with(DeploymentJournal.State.WATCHING, "");
+            // the marker of an install kept after a kill stays: a second kill in this window undoes it
+            st.entry = e.with(DeploymentJournal.State.WATCHING, JournalRecovery.INTERRUPTED_ONCE.equals(e.reason())
+                    ? e.reason() : "");
             if (Files.isRegularFile(stored)) {
                 Verification v = keys.verify(stored, st.signature);
                 st.signedBy = v.verified() ? v.signer() : "";
@@ -1219,7 +1222,7 @@ public class DeploymentAgentImpl implements DeploymentAgent, HealthReporter {
         r.watched = r.live;
         r.resumed = true;
         r.baseline = new HealthJudge.Baseline(reports(), Double.NaN, settings.judge().heapGrowthMaxBytes() > 0
-                ? HealthWindow.heapAfterGc(true) : -1);
+                ? HealthWindow.heapAfterGc(true) : -1, true);
         writeJournal(r.steps);
         complete(r);
     }

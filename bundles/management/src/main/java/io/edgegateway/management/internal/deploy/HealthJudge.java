@@ -19,7 +19,8 @@ import io.edgegateway.api.HealthReport;
  * <li>the framework reported an error event from it;</li>
  * <li>a health reporter that was ok before the operation is not ok, or one that was not ok shows another problem;
  *     a reporter that only appeared during the window counts if it is still not ok when the window ends (components
- *     starting up may report "not yet" for a moment);</li>
+ *     starting up may report "not yet" for a moment); at start-up only one that was ok and turned not ok
+ *     ({@link Baseline#startUp()});</li>
  * <li>pipeline throughput (samples evaluated per second) below {@code throughput.ratio} of the rate before the
  *     update while samples wait: judged only when the rate before was at least {@code throughput.min.rate} (a
  *     gateway without load says nothing) and after {@link Settings#minJudgeMillis()}; "samples wait" (at least one
@@ -49,8 +50,16 @@ final class HealthJudge {
      * @param reporters   every health reporter's report by name
      * @param rateBefore  samples evaluated per second just before; NaN when unknown (no pipeline, too little history)
      * @param heapBytes   heap in use after a collection; negative when unknown
+     * @param startUp     taken while the gateway starts (bundles found in deploy/ at start, a window resumed after a
+     *                    restart): the reporters are starting too, so only one that was ok and turned not ok counts;
+     *                    one that is new, or not ok yet, says nothing about these bundles (a new home's explainer
+     *                    has no model for a moment, a corrupt outbox was already reported)
      */
-    record Baseline(Map<String, HealthReport> reporters, double rateBefore, long heapBytes) {
+    record Baseline(Map<String, HealthReport> reporters, double rateBefore, long heapBytes, boolean startUp) {
+
+        Baseline(Map<String, HealthReport> reporters, double rateBefore, long heapBytes) {
+            this(reporters, rateBefore, heapBytes, false);
+        }
     }
 
     /**
@@ -111,8 +120,8 @@ final class HealthJudge {
                 continue;
             }
             HealthReport before = b.reporters().get(name);
-            boolean turned = before != null && (before.ok() || !before.detail().equals(now.detail()));
-            boolean newAndStillBad = before == null && o.windowEnded();
+            boolean turned = before != null && (before.ok() || !b.startUp() && !before.detail().equals(now.detail()));
+            boolean newAndStillBad = before == null && o.windowEnded() && !b.startUp();
             if (turned || newAndStillBad) {
                 return Optional.of("health reporter '" + name + "' " + (before != null && before.ok()
                         ? "turned not ok" : before == null ? "is not ok" : "reports a new problem") + ": "

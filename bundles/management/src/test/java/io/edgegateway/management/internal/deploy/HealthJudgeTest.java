@@ -68,6 +68,19 @@ class HealthJudgeTest {
     }
 
     @Test
+    void atStartUpOnlyAReporterThatWasOkAndTurnedNotOkCounts() {
+        var startUp = new HealthJudge.Baseline(Map.of("models", HealthReport.ok("in service"),
+                "uplink", HealthReport.failed("outbox: 5 messages lost")), Double.NaN, -1, true);
+        // new and not ok yet (a new home's explainer), already not ok with another detail: both starting up
+        Map<String, HealthReport> now = Map.of("models", HealthReport.ok("in service"),
+                "uplink", HealthReport.failed("outbox: 5 messages lost; connecting"),
+                "explainer", HealthReport.failed("no model yet"));
+        assertThat(HealthJudge.judge(S, startUp, look(30_000, true, now, -1, -1, -1))).isEmpty();
+        assertThat(HealthJudge.judge(S, startUp, look(800, false, Map.of("models", HealthReport.failed("rejected")),
+                -1, -1, -1))).contains("health reporter 'models' turned not ok: rejected");
+    }
+
+    @Test
     void theAgentsOwnReportIsNeverJudged() {
         assertThat(HealthJudge.judge(S, QUIET, look(30_000, true, Map.of("deployment", HealthReport.failed("x"),
                 "models", HealthReport.ok("in service")), -1, -1, -1))).isEmpty();
