@@ -82,7 +82,7 @@ final class HealthWindow implements FrameworkListener, AutoCloseable {
                     for (ComponentDescriptionDTO d : runtime.getComponentDescriptionDTOs(b)) {
                         for (ComponentConfigurationDTO c : runtime.getComponentConfigurationDTOs(d)) {
                             if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                                failed.add(name(b) + ": " + d.name + " failed to activate: " + firstLine(c.failure));
+                                failed.add(name(b) + ": " + d.name + " failed to activate: " + rootCause(c.failure));
                             }
                         }
                     }
@@ -147,6 +147,24 @@ final class HealthWindow implements FrameworkListener, AutoCloseable {
             case Bundle.UNINSTALLED -> "UNINSTALLED";
             default -> "state " + s;
         };
+    }
+
+    /**
+     * The root cause of a DS failure (a stack trace as text): SCR wraps what the activate method threw in an
+     * {@code InvocationTargetException} (and sometimes a {@code ComponentException}), whose first line says nothing.
+     */
+    static String rootCause(String trace) {
+        if (trace == null) {
+            return "(no detail)";
+        }
+        String root = null;
+        for (String line : trace.lines().toList()) {
+            String l = line.strip();
+            if (l.startsWith("Caused by: ")) {
+                root = l.substring("Caused by: ".length());
+            }
+        }
+        return firstLine(root != null ? root : trace);
     }
 
     private static String firstLine(String s) {
