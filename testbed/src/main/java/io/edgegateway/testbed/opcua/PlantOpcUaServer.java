@@ -390,6 +390,28 @@ public final class PlantOpcUaServer implements AutoCloseable {
         return s == null ? 0 : s.getMonitoredItemCount().get();
     }
 
+    /** One data monitored item as the server revised it: what a client's queue size and sampling interval became. */
+    public record ServerItem(String nodeId, int queueSize, double samplingIntervalMs) {
+    }
+
+    /** The data monitored items (event items left out) the server holds now, all sessions and subscriptions. */
+    public List<ServerItem> dataItems() {
+        OpcUaServer s = server;
+        if (s == null) {
+            return List.of();
+        }
+        List<ServerItem> out = new ArrayList<>();
+        for (var subscription : s.getSubscriptions().values()) {
+            for (var item : subscription.getMonitoredItems().values()) {
+                if (item instanceof org.eclipse.milo.opcua.sdk.server.items.MonitoredDataItem) {
+                    out.add(new ServerItem(item.getReadValueId().getNodeId().toParseableString(), item.getQueueSize(),
+                            item.getSamplingInterval()));
+                }
+            }
+        }
+        return out;
+    }
+
     public boolean isRunning() {
         synchronized (lock) {
             return server != null;

@@ -69,7 +69,8 @@ class OpcUaIT {
                 "password", "s3cret",
                 // every variable by pattern, one of them again by NodeId (counted once), and one bad NodeId
                 "nodes", "Objects/Plant/*/*,ns=2;s=Plant/pump-1/current,ns=2;s=Plant/pump-1/no_such_signal",
-                "sampling.interval.ms", "100"));
+                "sampling.interval.ms", "100",
+                "queue.size", "4"));
         // a limit every simulated bearing temperature exceeds: the OPC UA samples must raise it
         GatewayHomes.configure(f.home, "io.edgegateway.rules.threshold-opcua.cfg", Map.of(
                 "detector.asset", "pump-1", "detector.signal", "bearing_temperature", "high", "1",
@@ -82,6 +83,13 @@ class OpcUaIT {
         assertThat(alert).as("threshold alert from OPC UA data; log:%n%s", f.gateway.logText()).isNotNull();
         assertThat(alert.json().path("unit").asText()).as("unit from EngineeringUnits").isEqualTo("degC");
         o.awaitServerItems(configured, Duration.ofSeconds(10));
+        // the item settings reach the server: each data item holds the configured queue size and sampling interval
+        List<PlantOpcUaServer.ServerItem> items = server.dataItems();
+        assertThat(items).as("data items on the server").hasSize(configured - 1);
+        assertThat(items).allSatisfy(i -> {
+            assertThat(i.queueSize()).as("queue size of %s", i.nodeId()).isEqualTo(4);
+            assertThat(i.samplingIntervalMs()).as("sampling interval of %s", i.nodeId()).isEqualTo(100.0);
+        });
 
         server.stop();
         Thread.sleep(3000); // metrics settle while the server is away

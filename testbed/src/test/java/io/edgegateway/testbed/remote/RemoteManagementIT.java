@@ -324,12 +324,16 @@ class RemoteManagementIT {
                     v2.toString());
             awaitStderr(update, "accepted; the deployment agent is on it");
             GatewayProcess g = rig.gateways.get("rm-4");
+            // killed in the window, as a crash there would: not between the answer "accepted" and the agent's start
+            assertThat(g.awaitLog("updated (was 1.0.0) and started; watching it", Duration.ofSeconds(60)))
+                    .as("update in its window; log:%n%s", g.logText()).isTrue();
             int offset = g.logText().length();
             g.kill();
             rig.launch("rm-4");
             rig.awaitStarted("rm-4", offset);
             RemoteCli.Result after = update.await(240);
-            assertThat(after.exitCode()).as(after.toString()).isEqualTo(1);
+            assertThat(after.exitCode()).as("%s%ngateway log after the restart:%n%s", after,
+                    rig.gateways.get("rm-4").logText()).isEqualTo(1);
             assertThat(after.stdout()).contains("rolled back").contains("after a restart");
             assertThat(rig.servingFixtureVersion("rm-4", Duration.ofSeconds(30))).isEqualTo("1.0.0");
         }

@@ -19,14 +19,14 @@ import io.edgegateway.api.HealthReport;
  * <li>the framework reported an error event from it;</li>
  * <li>a health reporter that was ok before the operation is not ok, or one that was not ok shows another problem;
  *     a reporter that only appeared during the window counts if it is still not ok when the window ends (components
- *     starting up may report "not yet" for a moment); at start-up only one that was ok and turned not ok
- *     ({@link Baseline#startUp()});</li>
+ *     starting up may report "not yet" for a moment);</li>
  * <li>pipeline throughput (samples evaluated per second) below {@code throughput.ratio} of the rate before the
  *     update while samples wait: judged only when the rate before was at least {@code throughput.min.rate} (a
  *     gateway without load says nothing) and after {@link Settings#minJudgeMillis()}; "samples wait" (at least one
  *     second's worth of the earlier rate in the queue) tells a slower pipeline from less input;</li>
  * <li>heap in use after garbage collection grew by more than {@code heap.growth.max.mb}.</li>
  * </ul>
+ * In a window that runs while the gateway starts ({@link Baseline#startUp()}) only the first and the third count.
  */
 final class HealthJudge {
 
@@ -51,9 +51,9 @@ final class HealthJudge {
      * @param rateBefore  samples evaluated per second just before; NaN when unknown (no pipeline, too little history)
      * @param heapBytes   heap in use after a collection; negative when unknown
      * @param startUp     taken while the gateway starts (bundles found in deploy/ at start, a window resumed after a
-     *                    restart): the reporters are starting too, so only one that was ok and turned not ok counts;
-     *                    one that is new, or not ok yet, says nothing about these bundles (a new home's explainer
-     *                    has no model for a moment, a corrupt outbox was already reported)
+     *                    restart): everything is starting and being configured at once (a new home's explainer has
+     *                    no model for a moment, a corrupt outbox was already reported, a wrong configuration fails
+     *                    its component), so only bundles that do not run and framework errors count
      */
     record Baseline(Map<String, HealthReport> reporters, double rateBefore, long heapBytes, boolean startUp) {
 
@@ -85,11 +85,18 @@ final class HealthJudge {
         if (!o.notActive().isEmpty()) {
             return Optional.of("bundle " + o.notActive().get(0) + " (not active)");
         }
-        if (!o.failedComponents().isEmpty()) {
-            return Optional.of("component " + o.failedComponents().get(0));
-        }
         if (!o.frameworkErrors().isEmpty()) {
             return Optional.of("framework error from " + o.frameworkErrors().get(0));
+        }
+        if (b.startUp()) {
+            // the gateway is starting: configurations arrive from deploy/ as these bundles start, and a component
+            // that fails on its configuration, or a reporter that says so, is a configuration problem (it names the
+            // setting) — uninstalling a new home's rule bundle for one wrong factory configuration would take its
+            // correct ones down with it. Only a bundle that does not run counts.
+            return Optional.empty();
+        }
+        if (!o.failedComponents().isEmpty()) {
+            return Optional.of("component " + o.failedComponents().get(0));
         }
         Optional<String> reporter = reporters(s, b, o);
         if (reporter.isPresent()) {
@@ -120,8 +127,8 @@ final class HealthJudge {
                 continue;
             }
             HealthReport before = b.reporters().get(name);
-            boolean turned = before != null && (before.ok() || !b.startUp() && !before.detail().equals(now.detail()));
-            boolean newAndStillBad = before == null && o.windowEnded() && !b.startUp();
+            boolean turned = before != null && (before.ok() || !before.detail().equals(now.detail()));
+            boolean newAndStillBad = before == null && o.windowEnded();
             if (turned || newAndStillBad) {
                 return Optional.of("health reporter '" + name + "' " + (before != null && before.ok()
                         ? "turned not ok" : before == null ? "is not ok" : "reports a new problem") + ": "

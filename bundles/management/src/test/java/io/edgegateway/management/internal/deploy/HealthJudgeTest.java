@@ -68,16 +68,23 @@ class HealthJudgeTest {
     }
 
     @Test
-    void atStartUpOnlyAReporterThatWasOkAndTurnedNotOkCounts() {
+    void atStartUpOnlyBundlesThatDoNotRunAndFrameworkErrorsCount() {
         var startUp = new HealthJudge.Baseline(Map.of("models", HealthReport.ok("in service"),
-                "uplink", HealthReport.failed("outbox: 5 messages lost")), Double.NaN, -1, true);
-        // new and not ok yet (a new home's explainer), already not ok with another detail: both starting up
-        Map<String, HealthReport> now = Map.of("models", HealthReport.ok("in service"),
+                "uplink", HealthReport.failed("outbox: 5 messages lost")), 160, -1, true);
+        // everything starting and being configured: new reporters not ok yet, one turning not ok on a wrong
+        // configuration, a component failing on its configuration, a slow pipeline
+        Map<String, HealthReport> now = Map.of("models", HealthReport.failed("rules: 'alpha' must be in (0, 1]"),
                 "uplink", HealthReport.failed("outbox: 5 messages lost; connecting"),
                 "explainer", HealthReport.failed("no model yet"));
-        assertThat(HealthJudge.judge(S, startUp, look(30_000, true, now, -1, -1, -1))).isEmpty();
-        assertThat(HealthJudge.judge(S, startUp, look(800, false, Map.of("models", HealthReport.failed("rejected")),
-                -1, -1, -1))).contains("health reporter 'models' turned not ok: rejected");
+        var o = new HealthJudge.Observation(30_000, true, List.of(), List.of("io.x 1.0.0: io.x.Ewma failed to "
+                + "activate: 'alpha' must be in (0, 1]"), List.of(), now, 10, 5000, -1);
+        assertThat(HealthJudge.judge(S, startUp, o)).isEmpty();
+        var notRunning = new HealthJudge.Observation(800, false, List.of("io.x 1.0.0 is RESOLVED"), List.of(),
+                List.of(), now, -1, -1, -1);
+        assertThat(HealthJudge.judge(S, startUp, notRunning)).contains("bundle io.x 1.0.0 is RESOLVED (not active)");
+        var error = new HealthJudge.Observation(800, false, List.of(), List.of(), List.of("io.x 1.0.0: boom"), now,
+                -1, -1, -1);
+        assertThat(HealthJudge.judge(S, startUp, error)).contains("framework error from io.x 1.0.0: boom");
     }
 
     @Test
