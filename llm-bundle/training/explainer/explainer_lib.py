@@ -100,6 +100,21 @@ def validate_kb(kb):
             minimal.add("{slope}")
         if not any(set(re.findall(r"\{[a-z]+\}", t)) <= minimal for t in e["texts"]):
             errors.append("%s: no text usable without baseline/dev/rul" % e["id"])
+    # version 2: every signal has a family, the pattern groups partition the patterns, and every entry's pattern
+    # list is a union of whole groups (so the answer never depends on the pattern within its group)
+    groups = kb.get("pattern_groups") or {}
+    flat = [p for ps in groups.values() for p in ps]
+    if sorted(flat) != sorted(PATTERNS):
+        errors.append("pattern_groups must partition the patterns %s, got %s" % (PATTERNS, groups))
+    for name, s in kb["signals"].items():
+        if not s.get("family") or not re.fullmatch(r"[a-z_]+", s["family"]):
+            errors.append("signal %s: missing or bad family" % name)
+    for e in kb["entries"]:
+        if e["patterns"] != ["*"]:
+            for g, ps in groups.items():
+                inside = [p for p in ps if p in e["patterns"]]
+                if inside and len(inside) != len(ps):
+                    errors.append("%s: patterns %s split group %s %s" % (e["id"], e["patterns"], g, ps))
     if errors:
         raise SystemExit("knowledge base invalid:\n  " + "\n  ".join(errors))
 
@@ -144,10 +159,24 @@ def others_str(ctx):
     return ",".join("%s:%s" % (k, o[k]) for k in sorted(o)) if o else "none"
 
 
-def prompt_of(ctx):
-    return "type=%s signal=%s pattern=%s dir=%s dev=%s dur=%s others=%s rul=%s\n" % (
-        ctx["assetType"], ctx["signal"], ctx["pattern"], ctx["direction"], dev_bucket(ctx), dur_bucket(ctx),
-        others_str(ctx), rul_bucket(ctx))
+def family_of(kb, signal):
+    """The signal's family (knowledge base v2, SPEC section 3); "other" for a signal the knowledge base lacks."""
+    s = kb["signals"].get(signal)
+    return s["family"] if s else "other"
+
+
+def group_of(kb, pattern):
+    for g, ps in kb["pattern_groups"].items():
+        if pattern in ps:
+            return g
+    raise KeyError(pattern)
+
+
+def prompt_of(ctx, kb):
+    """SPEC section 2 (prompt version 2: with the signal's family and the pattern's group)."""
+    return "type=%s family=%s signal=%s group=%s pattern=%s dir=%s dev=%s dur=%s others=%s rul=%s\n" % (
+        ctx["assetType"], family_of(kb, ctx["signal"]), ctx["signal"], group_of(kb, ctx["pattern"]), ctx["pattern"],
+        ctx["direction"], dev_bucket(ctx), dur_bucket(ctx), others_str(ctx), rul_bucket(ctx))
 
 
 def urgency_of(entry, ctx):

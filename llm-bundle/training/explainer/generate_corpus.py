@@ -4,7 +4,8 @@ the knowledge-base entry (section 3) and writes targets (section 4) with a rando
 
 Also fixes the split: ~15 % of the (assetType, signal, pattern) triples are held out for evaluation; every knowledge-
 base entry reachable from a held-out triple stays reachable from the training triples (checked on the sampled
-corpus too), so evaluation tests generalisation to unseen combinations, not recall. The plant simulator's
+corpus too), and (knowledge base v2) each held-out triple's (asset type, signal family, pattern group) cell is shown
+in training by another triple (has_sibling), so evaluation tests generalisation to unseen combinations, not recall. The plant simulator's
 asset/signal pairs (pump-1, motor-1, compressor-1) are never held out: the shipped model is trained on them.
 
   nice -n 10 /usr/bin/python3 generate_corpus.py            # writes data/eval_cases.jsonl, data/split.json,
@@ -180,6 +181,18 @@ def reachable_entries(kb, triple, rng, n=300):
     return got
 
 
+def has_sibling(kb, t, train):
+    """Knowledge base v2: a held-out (asset type, signal, pattern) triple is answered from its (asset type, signal
+    family, pattern group) cell, so that cell must be shown in training by another triple: the same signal with
+    another pattern of the group, or (for a one-pattern group such as stuck) another signal of the same family."""
+    a, s, p = t
+    grp = kb["pattern_groups"][L.group_of(kb, p)]
+    if len(grp) > 1:
+        return any((a, s, q) in train for q in grp if q != p)
+    fam = L.family_of(kb, s)
+    return any((a, x, p) in train for x in ASSET_SIGNALS[a] if x != s and L.family_of(kb, x) == fam)
+
+
 def make_split(kb, seed=7, frac=0.15):
     rng = random.Random(seed)
     triples = all_triples()
@@ -193,7 +206,7 @@ def make_split(kb, seed=7, frac=0.15):
             break
         train = [x for x in triples if x not in held and x != t]
         covered = set().union(*(reach[x] for x in train))
-        if reach[t] <= covered:
+        if reach[t] <= covered and all(has_sibling(kb, h, set(train)) for h in held + [t]):
             held.append(t)
     held_set = set(held)
     train = [t for t in triples if t not in held_set]
@@ -226,7 +239,7 @@ def build_corpus(kb, train_triples, n, seed, reach=None, balance=0.5):
             t = train_triples[rng.randrange(len(train_triples))]
             ctx = sample_context(kb, rng, t, targeted=rng.random() < 0.35)
         target, e = render_target(kb, rng, ctx)
-        out.append((L.prompt_of(ctx), target, e["id"]))
+        out.append((L.prompt_of(ctx, kb), target, e["id"]))
     return out
 
 

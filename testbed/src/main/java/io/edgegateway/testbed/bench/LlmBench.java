@@ -80,12 +80,12 @@ public final class LlmBench implements Callable<Integer> {
             double[] first = new double[runs];
             int n = v.cache() ? runs : Math.max(10, runs / 3);
             for (int i = 0; i < 5; i++) {
-                m.generate(eval.get(i % eval.size()).context().prompt(), tokens, Long.MAX_VALUE, v.cache(), false);
+                m.generate(kb.prompt(eval.get(i % eval.size()).context()), tokens, Long.MAX_VALUE, v.cache(), false);
             }
             long generated = 0;
             double sumMs = 0;
             for (int i = 0; i < n; i++) {
-                ExplainerModel.Generation g = m.generate(eval.get((i * 7) % eval.size()).context().prompt(), tokens,
+                ExplainerModel.Generation g = m.generate(kb.prompt(eval.get((i * 7) % eval.size()).context()), tokens,
                         Long.MAX_VALUE, v.cache(), false);
                 total[i] = g.totalMs();
                 first[i] = g.firstTokenMs();

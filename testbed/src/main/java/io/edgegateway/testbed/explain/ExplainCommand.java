@@ -79,10 +79,10 @@ public final class ExplainCommand implements Callable<Integer> {
                 out.put("fallback", r.fallback().map(ExplainerCore.Fallback::metricName).orElse(null));
                 out.put("problems", r.problems());
                 out.put("raw", r.rawOutput());
-                out.put("prompt", context.prompt().strip());
+                out.put("prompt", kb.prompt(context).strip());
                 System.out.println(JsonText.write(out));
             } else {
-                System.out.println("context:  " + context.prompt().strip());
+                System.out.println("context:  " + kb.prompt(context).strip());
                 System.out.println("source:   " + e.source() + (e.modelId().isEmpty() ? ""
                         : " (" + e.modelId() + " " + e.modelVersion() + ", " + em.descriptor().artifactKey() + ")")
                         + r.fallback().map(f -> ", fallback: " + f.metricName() + " " + r.problems()).orElse(""));

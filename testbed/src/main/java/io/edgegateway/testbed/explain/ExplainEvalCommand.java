@@ -99,7 +99,7 @@ public final class ExplainEvalCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         double totalMs = 0;
         for (EvalCase c : cases) {
-            ExplainerModel.Generation g = m.generate(c.context().prompt(), m.descriptor().maxNewTokens(),
+            ExplainerModel.Generation g = m.generate(kb.prompt(c.context()), m.descriptor().maxNewTokens(),
                     Long.MAX_VALUE, useCache, constrained ? ExplainerCore.constraints(m, c.context())
                             : ExplainerModel.Constraints.NONE);
             totalMs += g.totalMs();

@@ -135,7 +135,7 @@ public final class ExplainerCore implements AutoCloseable {
         busy.incrementAndGet();
         try {
             Optional<Result> r = models.withModel(model -> {
-                ExplainerModel.Generation g = model.generate(context.prompt(), settings.maxNewTokens(), deadline,
+                ExplainerModel.Generation g = model.generate(knowledge.prompt(context), settings.maxNewTokens(), deadline,
                         settings.useCache(), constraints(model, context));
                 if (g.stop() == ExplainerModel.Stop.DEADLINE) {
                     return template(alert, context, Fallback.DEADLINE, g, g.text(), List.of("generation passed the deadline"));

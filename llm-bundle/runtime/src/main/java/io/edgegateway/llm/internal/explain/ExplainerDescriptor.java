@@ -35,6 +35,13 @@ public record ExplainerDescriptor(Path dir, String id, String version, String ar
 
     public static final String KIND = "explainer";
 
+    /**
+     * The knowledge-base major version whose prompt this gateway writes (SPEC.md section 2: version 2 carries the
+     * signal family and the pattern group). A model trained on another major version reads prompts of another
+     * shape, so it is rejected at load, never served.
+     */
+    public static final String KNOWLEDGE_MAJOR = "2";
+
     /** Reads {@code dir/model.json}; {@code artifactKey} null = the descriptor's default artifact. */
     public static ExplainerDescriptor read(Path dir, String artifactKey) throws IOException {
         Map<String, Object> m = MiniJson.object(MiniJson.parse(Files.readString(dir.resolve(ModelDescriptor.DESCRIPTOR))),
@@ -64,12 +71,17 @@ public record ExplainerDescriptor(Path dir, String id, String version, String ar
         if (num(gen, "bos_id") != 1 || num(gen, "eos_id") != 2 || num(gen, "sep_id") != 3) {
             throw new IllegalArgumentException("model.json: generation ids must be bos 1, eos 2, sep 3");
         }
+        String knowledge = String.valueOf(m.getOrDefault("knowledge_version", ""));
+        if (!knowledge.split("\\.")[0].equals(KNOWLEDGE_MAJOR)) {
+            throw new IllegalArgumentException("model.json: knowledge_version '" + knowledge + "': this gateway writes "
+                    + "the prompts of knowledge base " + KNOWLEDGE_MAJOR + ".x (with signal family and pattern group)");
+        }
         return new ExplainerDescriptor(dir, (String) require(m, "id"), (String) require(m, "version"), key,
                 (String) require(art, "file"), ((String) require(art, "sha256")).toLowerCase(),
                 (String) require(m, "tokenizer_file"), String.valueOf(m.getOrDefault("tokenizer_sha256", "")).toLowerCase(),
                 num(arch, "vocab_size"), num(over(art, arch, "layers"), "layers"), num(over(art, arch, "heads"), "heads"),
                 num(over(art, arch, "head_dim"), "head_dim"), num(arch, "max_len"),
-                num(gen, "max_new_tokens"), String.valueOf(m.getOrDefault("knowledge_version", "")));
+                num(gen, "max_new_tokens"), knowledge);
     }
 
     public Path artifactPath() {

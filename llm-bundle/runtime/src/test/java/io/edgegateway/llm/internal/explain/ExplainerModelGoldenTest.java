@@ -9,17 +9,21 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.edgegateway.llm.internal.explain.knowledge.ExplainContext;
 import io.edgegateway.llm.internal.explain.knowledge.GeneratedOutput;
+import io.edgegateway.llm.internal.explain.knowledge.KnowledgeBase;
 import io.edgegateway.llm.internal.rul.MiniJson;
 
 /**
  * The shipped explainer model through the gateway's own code (DJL's libtorch 2.7, our tokenizer and decoder) does
  * what it did in Python (torch 1.13) when it was exported: the same prompt token ids, and the same greedy output
- * for every golden case, with and without the KV cache.
+ * for every golden case, with and without the KV cache; and the gateway builds the golden prompt from the golden
+ * context with the shipped knowledge base (signal family and pattern group included), as the trainer did.
  */
 class ExplainerModelGoldenTest {
 
     static final Path DIR = Path.of(System.getProperty("explainer.model.dir"));
+    static final Path KB = Path.of(System.getProperty("explainer.knowledge.file"));
 
     @Test
     void javaTokenizesAndGeneratesLikePython() throws Exception {
@@ -27,7 +31,15 @@ class ExplainerModelGoldenTest {
                 "golden.json");
         List<?> cases = MiniJson.array(golden.get("cases"), "cases");
         assertThat(cases).isNotEmpty();
-        for (String artifact : List.of("fp32", "int8")) {
+        KnowledgeBase kb = KnowledgeBase.load(KB);
+        assertThat(golden.get("knowledge_version")).as("golden.json was made with the shipped knowledge base")
+                .isEqualTo(kb.version());
+        for (Object o : cases) {
+            Map<String, Object> c = MiniJson.object(o, "case");
+            ExplainContext context = ExplainContext.fromJson(MiniJson.object(c.get("context"), "context"));
+            assertThat(kb.prompt(context)).as("Java prompt of %s", c.get("context")).isEqualTo(c.get("prompt"));
+        }
+        for (String artifact : List.of("fp32", "int8", "student")) {
             try (ExplainerModel m = ExplainerModel.load(ExplainerDescriptor.read(DIR, artifact))) {
                 int sameText = 0;
                 for (Object o : cases) {

@@ -142,11 +142,14 @@ public record ExplainContext(String assetType, String assetId, String signal, St
         return b.append('}').toString();
     }
 
-    /** The prompt of section 2: one line, single spaces, ending in {@code \n}. */
-    public String prompt() {
-        return "type=" + assetType + " signal=" + signal + " pattern=" + pattern + " dir=" + direction
-                + " dev=" + devBucket() + " dur=" + durBucket() + " others=" + othersToken()
-                + " rul=" + rulBucket() + "\n";
+    /**
+     * The prompt of section 2: one line, single spaces, ending in {@code \n}. {@code family} and {@code group} are
+     * the knowledge base's signal family and pattern group ({@link KnowledgeBase#prompt} passes them).
+     */
+    public String prompt(String family, String group) {
+        return "type=" + assetType + " family=" + family + " signal=" + signal + " group=" + group
+                + " pattern=" + pattern + " dir=" + direction + " dev=" + devBucket() + " dur=" + durBucket()
+                + " others=" + othersToken() + " rul=" + rulBucket() + "\n";
     }
 
     public String devBucket() {

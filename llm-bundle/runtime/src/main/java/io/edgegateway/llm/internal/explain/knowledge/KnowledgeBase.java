@@ -70,15 +70,20 @@ public final class KnowledgeBase {
     private final List<String> assetTypes;
     private final Map<String, String> signalWords;
     private final Map<String, String> signalUnits;
+    private final Map<String, String> signalFamilies;
+    private final Map<String, String> patternGroups;
     private final List<Entry> entries;
     private final SlotFiller filler;
 
     private KnowledgeBase(String version, List<String> assetTypes, Map<String, String> signalWords,
-                          Map<String, String> signalUnits, List<Entry> entries) {
+                          Map<String, String> signalUnits, Map<String, String> signalFamilies,
+                          Map<String, String> patternGroups, List<Entry> entries) {
         this.version = version;
         this.assetTypes = List.copyOf(assetTypes);
         this.signalWords = Collections.unmodifiableMap(signalWords);
         this.signalUnits = Collections.unmodifiableMap(signalUnits);
+        this.signalFamilies = Collections.unmodifiableMap(signalFamilies);
+        this.patternGroups = Collections.unmodifiableMap(patternGroups);
         this.entries = List.copyOf(entries);
         this.filler = new SlotFiller(this::signalWords);
     }
@@ -112,6 +117,7 @@ public final class KnowledgeBase {
         }
         Map<String, String> words = new LinkedHashMap<>();
         Map<String, String> units = new LinkedHashMap<>();
+        Map<String, String> families = new LinkedHashMap<>();
         Map<String, Object> signals = MiniJson.object(required(root, "signals", "failure_modes.json"),
                 "failure_modes.json: signals");
         for (Map.Entry<String, Object> e : signals.entrySet()) {
@@ -119,7 +125,9 @@ public final class KnowledgeBase {
             words.put(e.getKey(), str(s, "words", "signal " + e.getKey()));
             Object unit = s.get("unit");
             units.put(e.getKey(), unit instanceof String u ? u : "");
+            families.put(e.getKey(), promptName(str(s, "family", "signal " + e.getKey()), "signal " + e.getKey() + ": family"));
         }
+        Map<String, String> groups = patternGroups(required(root, "pattern_groups", "failure_modes.json"));
         List<Entry> entries = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (Object o : MiniJson.array(required(root, "entries", "failure_modes.json"), "failure_modes.json: entries")) {
@@ -127,6 +135,18 @@ public final class KnowledgeBase {
                     assetTypes, words.keySet(), sourceIds);
             if (!ids.add(e.id())) {
                 throw new IllegalArgumentException("entry " + e.id() + ": duplicate id");
+            }
+            for (Map.Entry<String, String> g : groups.entrySet()) {
+                // an entry's patterns are whole groups: the answer never depends on the pattern within its group
+                // (the prompt carries the group, and a held-out pattern is answered from its group's others)
+                if (!e.patterns().contains("*") && e.patterns().contains(g.getKey())) {
+                    for (Map.Entry<String, String> h : groups.entrySet()) {
+                        if (h.getValue().equals(g.getValue()) && !e.patterns().contains(h.getKey())) {
+                            throw new IllegalArgumentException("entry " + e.id() + ": patterns: " + e.patterns()
+                                    + " split the pattern group '" + g.getValue() + "' (missing '" + h.getKey() + "')");
+                        }
+                    }
+                }
             }
             entries.add(e);
         }
@@ -140,7 +160,40 @@ public final class KnowledgeBase {
             throw new IllegalArgumentException("entry " + last.id()
                     + ": the last entry must be the catch-all (asset_types/signals/patterns [\"*\"], direction any, no with)");
         }
-        return new KnowledgeBase(version, assetTypes, words, units, entries);
+        return new KnowledgeBase(version, assetTypes, words, units, families, groups, entries);
+    }
+
+    /** {@code pattern_groups}: group name to its patterns; together they must be every pattern exactly once. */
+    private static Map<String, String> patternGroups(Object json) {
+        Map<String, Object> m = MiniJson.object(json, "failure_modes.json: pattern_groups");
+        Map<String, String> byPattern = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> g : m.entrySet()) {
+            String group = promptName(g.getKey(), "pattern_groups");
+            for (String p : MiniJson.strings(g.getValue(), "failure_modes.json: pattern_groups." + group)) {
+                if (!ExplainContext.PATTERNS.contains(p)) {
+                    throw new IllegalArgumentException("failure_modes.json: pattern_groups." + group
+                            + ": unknown pattern '" + p + "'");
+                }
+                if (byPattern.put(p, group) != null) {
+                    throw new IllegalArgumentException("failure_modes.json: pattern_groups: pattern '" + p
+                            + "' is in more than one group");
+                }
+            }
+        }
+        if (!byPattern.keySet().containsAll(ExplainContext.PATTERNS)) {
+            throw new IllegalArgumentException("failure_modes.json: pattern_groups: every pattern of "
+                    + ExplainContext.PATTERNS + " must be in a group, has " + byPattern.keySet());
+        }
+        return byPattern;
+    }
+
+    /** A family or group name is a prompt token: lower-case letters and '_' only. */
+    private static String promptName(String v, String where) {
+        if (!v.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("failure_modes.json: " + where + ": '" + v
+                    + "' must be lower-case letters and '_' (it is a prompt token)");
+        }
+        return v;
     }
 
     private static Entry entry(Map<String, Object> m, int index, List<String> assetTypes, Set<String> signals,
@@ -240,6 +293,25 @@ public final class KnowledgeBase {
     /** The signal's unit in the knowledge base; empty when it has none or the signal is unknown. */
     public String signalUnit(String signal) {
         return signalUnits.getOrDefault(signal, "");
+    }
+
+    /** The signal's family ({@code temperature}, ...); {@code other} for a signal the knowledge base lacks. */
+    public String signalFamily(String signal) {
+        return signalFamilies.getOrDefault(signal, "other");
+    }
+
+    /** The pattern's group ({@code sustained}, ...). */
+    public String patternGroup(String pattern) {
+        String g = patternGroups.get(pattern);
+        if (g == null) {
+            throw new IllegalArgumentException("pattern '" + pattern + "' is not one of " + ExplainContext.PATTERNS);
+        }
+        return g;
+    }
+
+    /** The model's prompt for the context (SPEC.md section 2): with this knowledge base's family and group. */
+    public String prompt(ExplainContext c) {
+        return c.prompt(signalFamily(c.signal()), patternGroup(c.pattern()));
     }
 
     public List<Entry> entries() {

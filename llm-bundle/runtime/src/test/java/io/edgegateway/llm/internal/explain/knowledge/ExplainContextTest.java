@@ -14,16 +14,17 @@ class ExplainContextTest {
     void promptIsTheSpecExampleExactly() {
         ExplainContext c = ctx().pattern("drift").dir("up").dev(4.2).dur(3600).other("vibration", "up").rul(55.0)
                 .build();
-        assertThat(c.prompt()).isEqualTo("type=pump signal=bearing_temperature pattern=drift dir=up dev=medium "
-                + "dur=long others=vibration:up rul=medium\n");
+        assertThat(c.prompt("temperature", "sustained")).isEqualTo("type=pump family=temperature "
+                + "signal=bearing_temperature group=sustained pattern=drift dir=up dev=medium dur=long "
+                + "others=vibration:up rul=medium\n");
     }
 
     @Test
     void promptSortsOthersAndSaysNoneWhenEmpty() {
         ExplainContext c = ctx().other("vibration", "up").other("motor_current", "down").other("speed", "up").build();
         assertThat(c.othersToken()).isEqualTo("motor_current:down,speed:up,vibration:up");
-        assertThat(c.prompt()).contains(" others=motor_current:down,speed:up,vibration:up ");
-        assertThat(ctx().rul(null).build().prompt()).endsWith(" others=none rul=none\n");
+        assertThat(c.prompt("f", "g")).contains(" others=motor_current:down,speed:up,vibration:up ");
+        assertThat(ctx().rul(null).build().prompt("f", "g")).endsWith(" others=none rul=none\n");
         assertThat(c.others().keySet()).containsExactly("motor_current", "speed", "vibration");
     }
 

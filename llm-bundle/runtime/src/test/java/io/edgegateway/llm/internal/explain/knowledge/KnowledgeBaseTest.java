@@ -127,8 +127,33 @@ class KnowledgeBaseTest {
         assertInvalid(j.replace("\"patterns\": [\"*\"],\n      \"direction\": \"any\",\n      \"with\": [],\n      \"cause\": \"unclassified",
                 "\"patterns\": [\"drift\"],\n      \"direction\": \"any\",\n      \"with\": [],\n      \"cause\": \"unclassified"),
                 "entry unclassified: the last entry must be the catch-all");
-        assertInvalid("{\"version\": \"1\", \"asset_types\": [], \"signals\": {}, \"entries\": []}", "entries");
+        assertInvalid("{\"version\": \"1\", \"asset_types\": [], \"signals\": {}, \"pattern_groups\": {\"all\": "
+                + "[\"spike\", \"drift\", \"level_shift\", \"stuck\", \"oscillation\", \"threshold\"]}, \"entries\": []}", "entries");
+        // version 2: families and pattern groups (prompt tokens), entries made of whole groups
+        assertInvalid(j.replace("\"patterns\": [\"oscillation\", \"spike\"]", "\"patterns\": [\"oscillation\"]"),
+                "entry cavitation: patterns: [oscillation] split the pattern group 'unsteady' (missing 'spike')");
+        assertInvalid(j.replace(", \"family\": \"speed\"", ""), "signal speed: family: missing");
+        assertInvalid(j.replace("\"family\": \"speed\"", "\"family\": \"speed=x\""), "must be lower-case letters");
+        assertInvalid(j.replace("\"frozen\": [\"stuck\"],", ""), "every pattern");
+        assertInvalid(j.replace("\"frozen\": [\"stuck\"],", "\"frozen\": [\"stuck\", \"drift\"],"),
+                "pattern 'drift' is in more than one group");
+        assertInvalid(j.replace("\"frozen\": [\"stuck\"],", "\"frozen\": [\"stuck\", \"wobble\"],"),
+                "pattern_groups.frozen: unknown pattern 'wobble'");
+        assertInvalid(j.replace("\"pattern_groups\"", "\"groups\""), "pattern_groups: missing");
         assertInvalid("{\"asset_types\": [], \"signals\": {}, \"entries\": []}", "version: missing");
+    }
+
+    @Test
+    void familiesAndGroupsGoIntoThePrompt() {
+        KnowledgeBase kb = Ctx.kb();
+        assertThat(kb.signalFamily("bearing_temperature")).isEqualTo("temperature");
+        assertThat(kb.signalFamily("oil_level")).isEqualTo("other");
+        assertThat(kb.patternGroup("spike")).isEqualTo("unsteady");
+        assertThat(kb.patternGroup("oscillation")).isEqualTo("unsteady");
+        assertThat(kb.patternGroup("drift")).isEqualTo("slow");
+        assertThat(kb.prompt(Ctx.ctx().pattern("oscillation").dir("flat").dev(1.0).dur(300).rul(null).build()))
+                .isEqualTo("type=pump family=temperature signal=bearing_temperature group=unsteady pattern=oscillation "
+                        + "dir=flat dev=low dur=medium others=none rul=none\n");
     }
 
     @Test
