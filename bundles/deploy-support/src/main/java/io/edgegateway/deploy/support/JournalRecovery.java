@@ -52,8 +52,9 @@ public final class JournalRecovery {
 
     /**
      * Finishes an operation a previous run left unfinished: undoes its unfinished entries (last applied first) and
-     * marks them RECOVERED with the reason (a new bundle in its window is kept and marked PAUSED instead, once), which the agent reports (as ROLLED_BACK) once it runs. Nothing when the
-     * journal is empty or finished. The caller refreshes {@link Recovered#changed()} and starts the framework.
+     * marks them RECOVERED with the reason, which the agent reports (as ROLLED_BACK) once it runs; a new bundle that
+     * was running in its window is kept and marked PAUSED instead, once. Nothing when the journal is empty or
+     * finished. The caller refreshes {@link Recovered#changed()} and starts the framework.
      */
     public static Optional<Recovered> recover(BundleContext ctx, Path deploymentFolder)
             throws IOException, BundleException {

@@ -363,6 +363,12 @@ final class ConfigVerbs {
                 if (cc.state == ComponentConfigurationDTO.SATISFIED && System.nanoTime() < satisfiedUntil) {
                     settled = false;
                 }
+                // on the way to active or failed, Felix SCR shows a configuration as unsatisfied for a moment, or with
+                // a state outside the DTO's constants (-1) while it activates: end states only after the same grace
+                if (!endState(cc.state) || cc.state != ComponentConfigurationDTO.ACTIVE
+                        && cc.state != ComponentConfigurationDTO.FAILED_ACTIVATION && System.nanoTime() < satisfiedUntil) {
+                    settled = false;
+                }
                 w.states.add(Json.obj("name", d.name, "bundle", d.bundle.symbolicName, "state", stateName(cc.state)));
                 if (cc.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
                     w.failure = failureLine(cc.failure);
@@ -423,6 +429,13 @@ final class ConfigVerbs {
             }
         }
         return true;
+    }
+
+    private static boolean endState(int state) {
+        return state == ComponentConfigurationDTO.ACTIVE || state == ComponentConfigurationDTO.SATISFIED
+                || state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE
+                || state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION
+                || state == ComponentConfigurationDTO.FAILED_ACTIVATION;
     }
 
     private static String stateName(int state) {
