@@ -358,15 +358,14 @@ final class ConfigVerbs {
                     settled = false;
                     continue;
                 }
-                // a service component is SATISFIED between its re-registration and the next use that activates it
-                // (the pipeline binds detectors at once): give that a moment before taking SATISFIED as the end
-                if (cc.state == ComponentConfigurationDTO.SATISFIED && System.nanoTime() < satisfiedUntil) {
-                    settled = false;
-                }
-                // on the way to active or failed, Felix SCR shows a configuration as unsatisfied for a moment, or with
-                // a state outside the DTO's constants (-1) while it activates: end states only after the same grace
-                if (!endState(cc.state) || cc.state != ComponentConfigurationDTO.ACTIVE
-                        && cc.state != ComponentConfigurationDTO.FAILED_ACTIVATION && System.nanoTime() < satisfiedUntil) {
+                // active or failed is the end; on the way there Felix SCR shows a configuration as SATISFIED (between
+                // its re-registration and the use that activates it: the pipeline binds detectors at once) or
+                // unsatisfied for a moment, or with a state outside the DTO's constants (-1) while it activates:
+                // those count as the end only after a grace
+                boolean end = cc.state == ComponentConfigurationDTO.ACTIVE
+                        || cc.state == ComponentConfigurationDTO.FAILED_ACTIVATION
+                        || endState(cc.state) && System.nanoTime() >= satisfiedUntil;
+                if (!end) {
                     settled = false;
                 }
                 w.states.add(Json.obj("name", d.name, "bundle", d.bundle.symbolicName, "state", stateName(cc.state)));
