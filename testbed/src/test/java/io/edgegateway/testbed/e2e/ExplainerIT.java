@@ -118,10 +118,15 @@ class ExplainerIT {
             load.start();
             Path shipped = modelJar(f.home);
             Path deploy = f.home.resolve("deploy");
+            // the start-up deployments hold the agent for their health window: a drop waits its turn behind them
+            assertThat(f.gateway.awaitLog("Deployment committed: deploy/model-explainer-maint", Duration.ofSeconds(60)))
+                    .as("start-up deployment committed; log:%n%s", f.gateway.logText()).isTrue();
             Thread.sleep(2000);
 
+            Path v101 = variant(shipped, "1.0.1", Mutation.NONE); // re-zipping 25 MB: not part of the switch
             long installed = System.nanoTime();
-            DeployArtifacts.drop(variant(shipped, "1.0.1", Mutation.NONE), deploy.resolve("model-explainer-1.0.1.jar"));
+            DeployArtifacts.drop(v101, deploy.resolve("model-explainer-1.0.1.jar"));
+            long dropped = System.nanoTime(); // the jar and its signature are in deploy/
             assertThat(f.gateway.awaitLog("in service: 1.0.1 (was 1.0.0)", Duration.ofSeconds(60)))
                     .as("swap; log:%n%s", f.gateway.logText()).isTrue();
             long switched = System.nanoTime();
@@ -129,8 +134,12 @@ class ExplainerIT {
                     && r.json().path("modelVersion").asText().equals("1.0.1"), 10_000);
             assertThat(first101).as("explanation by 1.0.1; log:%n%s", f.gateway.logText()).isNotNull();
             double switchMs = (first101.arrivalNanos() - switched) / 1e6;
-            System.out.printf("Explainer IT: 1.0.1 dropped into deploy/ -> loaded and switched %.0f ms; first "
-                    + "explanation by it %.0f ms after the switch%n", (switched - installed) / 1e6, switchMs);
+            double dropToSwitchMs = (switched - dropped) / 1e6;
+            System.out.printf("Explainer IT: 1.0.1 dropped into deploy/ -> loaded and switched %.0f ms (%.0f ms with "
+                    + "signing and copying the jar); first explanation by it %.0f ms after the switch%n",
+                    dropToSwitchMs, (switched - installed) / 1e6, switchMs);
+            assertThat(dropToSwitchMs).as("switch within 2 s of the drop; log:%n%s", f.gateway.logText())
+                    .isLessThan(2000);
             assertThat(switchMs).as("new model answers within 2 s of the switch").isLessThan(2000);
 
             // a tampered bundle (sha256 mismatch) and a broken one (garbage with a matching sha256): both rejected
