@@ -164,7 +164,8 @@ public final class ExplainerCore implements AutoCloseable {
 
     /**
      * What the model may not write for this context: the slots whose facts the input lacks (a {@code {rul}}
-     * without an estimate would be a hallucination), and no 4-gram twice (greedy loops).
+     * without an estimate would be a hallucination), and no 4-gram twice within one field of the output (greedy
+     * loops; {@code cause: ... | action: ... | urgency: ... | text}, fields end at {@code " |"}).
      */
     public static ExplainerModel.Constraints constraints(ExplainerModel model, ExplainContext context) {
         java.util.Set<String> present = SlotFiller.presentSlots(context);
@@ -175,10 +176,16 @@ public final class ExplainerCore implements AutoCloseable {
                 banned.add(id);
             }
         }
-        return new ExplainerModel.Constraints(banned, NO_REPEAT_NGRAM);
+        return new ExplainerModel.Constraints(banned, NO_REPEAT_NGRAM, model.tokenizer().encode(FIELD_SEPARATOR));
     }
 
-    /** Repeating any 4 tokens is what a looping greedy decoder does; real explanations here never need it. */
+    /** Ends each field of the model's output (SPEC section 4). */
+    static final String FIELD_SEPARATOR = " |";
+
+    /**
+     * Repeating any 4 tokens within one field is what a looping greedy decoder does; real explanations never need
+     * it (an action may repeat words of the cause: that is another field).
+     */
     static final int NO_REPEAT_NGRAM = 4;
 
     private Result template(Alert alert, ExplainContext context, Fallback why, ExplainerModel.Generation g, String raw,

@@ -131,10 +131,17 @@ public final class ExplainerModel implements AutoCloseable {
      * Constrained greedy decoding: the most likely token among those allowed. {@code bannedTokens} are never
      * generated (the explainer bans the slots whose facts the input does not have, so the model cannot refer to a
      * remaining-useful-life estimate that does not exist); with {@code noRepeatNgram} n > 0, a token that would
-     * repeat an n-gram already in the output is not generated (small greedy models fall into loops).
+     * repeat an n-gram already in the current field of the output is not generated (small greedy models fall into
+     * loops). Fields end at {@code fieldSeparator} (the tokens of {@code " |"}; empty: the whole output is one
+     * field): an action may legitimately repeat words of its cause ("lubrication supply ..."), a loop stays
+     * inside one field.
      */
-    public record Constraints(java.util.Set<Integer> bannedTokens, int noRepeatNgram) {
-        public static final Constraints NONE = new Constraints(java.util.Set.of(), 0);
+    public record Constraints(java.util.Set<Integer> bannedTokens, int noRepeatNgram, int[] fieldSeparator) {
+        public static final Constraints NONE = new Constraints(java.util.Set.of(), 0, new int[0]);
+
+        public Constraints(java.util.Set<Integer> bannedTokens, int noRepeatNgram) {
+            this(bannedTokens, noRepeatNgram, new int[0]);
+        }
     }
 
     /**
@@ -238,11 +245,12 @@ public final class ExplainerModel implements AutoCloseable {
             }
         }
         int k = c.noRepeatNgram() - 1; // the n-gram's prefix length
-        if (k < 0 || n - outStart < k) {
+        int from = fieldStart(c.fieldSeparator(), seq, outStart, n);
+        if (k < 0 || n - from < k) {
             return;
         }
-        // every earlier place in the output where the last k tokens occurred: the token after it is banned
-        for (int i = outStart; i + k < n; i++) {
+        // every earlier place in this field where the last k tokens occurred: the token after it is banned
+        for (int i = from; i + k < n; i++) {
             boolean same = true;
             for (int j = 0; j < k && same; j++) {
                 same = seq[i + j] == seq[n - k + j];
@@ -251,6 +259,21 @@ public final class ExplainerModel implements AutoCloseable {
                 scores[seq[i + k]] = Float.NEGATIVE_INFINITY;
             }
         }
+    }
+
+    /** Where the field being written starts: just after the last separator in the output, else the output's start. */
+    static int fieldStart(int[] separator, int[] seq, int outStart, int n) {
+        int len = separator.length;
+        for (int i = n - len; len > 0 && i >= outStart; i--) {
+            boolean same = true;
+            for (int j = 0; j < len && same; j++) {
+                same = seq[i + j] == separator[j];
+            }
+            if (same) {
+                return i + len;
+            }
+        }
+        return outStart;
     }
 
     private static int argMax(float[] v) {
