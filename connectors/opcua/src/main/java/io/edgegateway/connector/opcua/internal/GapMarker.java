@@ -49,15 +49,20 @@ final class GapMarker {
         this.sourceId = sourceId;
     }
 
-    /** A value arrived for an item (any quality); a value that is not BAD ends the item's gap. */
-    void onValue(String asset, String signal, String unit, double value, Quality quality) {
+    /**
+     * A value arrived for an item (any quality); a value that is not BAD ends the item's gap, unless it arrives while
+     * the session is down ({@code sessionUp} false): Milo's delivery thread can hand over the last values received
+     * before the loss after the session event that opened the gap, and those must not end it (the next loss event of
+     * the same outage would mark it twice).
+     */
+    void onValue(String asset, String signal, String unit, double value, Quality quality, boolean sessionUp) {
         Item item = items.computeIfAbsent(asset + "/" + signal, k -> new Item(asset, signal, unit));
         synchronized (item) {
             if (quality != Quality.BAD) {
                 if (Double.isFinite(value)) {
                     item.last = value;
                 }
-                if (item.inGap) {
+                if (item.inGap && sessionUp) {
                     item.inGap = false;
                     ended.incrementAndGet();
                 }

@@ -1117,7 +1117,7 @@ public final class OpcUaTelemetrySource implements TelemetrySource {
                 ingest.reject(sourceId, RejectReason.NON_FINITE_VALUE, t.nodeId().toParseableString() + ": " + d);
                 return;
             }
-            gaps.onValue(t.asset(), t.signal(), t.unit(), d, quality);
+            gaps.onValue(t.asset(), t.signal(), t.unit(), d, quality, sessionActive);
             Instant sourceTime = value.getSourceTime() == null || value.getSourceTime().isNull() ? null
                     : value.getSourceTime().getJavaInstant();
             TelemetrySample sample = new TelemetrySample(t.asset(), t.signal(), d, t.unit(), quality, sourceTime, now,
