@@ -106,7 +106,7 @@ def lr_at(step, total, base, warmup):
 def train_model(model, seqs, sep_pos, tune, args, steps, lr, log, tag, teacher=None, kd_alpha=0.0, time_box=None,
                 stop_after=0):
     """Trains for `steps` (the learning-rate schedule's length); `stop_after` > 0 ends after that many steps with the
-    schedule unchanged (replays a run that a time box ended, bit for bit); `time_box` (s) is a safety stop."""
+    schedule unchanged (to replay a run that a time box ended); `time_box` (s) is a safety stop."""
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
     gen = torch.Generator().manual_seed(args.seed + (1 if teacher is not None else 0))
     hist = []
@@ -135,7 +135,8 @@ def train_model(model, seqs, sep_pos, tune, args, steps, lr, log, tag, teacher=N
         run_loss += ce.item()
         run_n += 1
         last = step == steps - 1
-        stop = (time_box is not None and time.time() - t0 > time_box) or (stop_after > 0 and step + 1 >= stop_after)
+        stopped_by_flag = stop_after > 0 and step + 1 >= stop_after
+        stop = stopped_by_flag or (time_box is not None and time.time() - t0 > time_box)
         if (step + 1) % args.log_every == 0 or last or stop:
             tl_ = eval_loss(model, tune, args)
             hist.append({"step": step + 1, "train_ce": run_loss / run_n, "tune_ce": tl_,
@@ -146,7 +147,7 @@ def train_model(model, seqs, sep_pos, tune, args, steps, lr, log, tag, teacher=N
         progress(step + 1, steps, t0, "%s CE %.3f" % (tag, ce.item()))
         if stop and not last:
             sys.stderr.write("\n")
-            if stop_after > 0 and step + 1 >= stop_after:
+            if stopped_by_flag:
                 log("%s: stopped after %d of %d steps (--student-stop-after)" % (tag, step + 1, steps))
             else:
                 log("%s: time box of %.0f s reached after %d steps" % (tag, time_box, step + 1))
@@ -260,7 +261,7 @@ def parse_args(argv):
     p.add_argument("--student-time-box", type=float, default=420.0, help="seconds (0: none)")
     p.add_argument("--student-stop-after", type=int, default=0,
                    help="end the student after N steps, schedule still over --student-steps (0: no); with "
-                        "--student-time-box 0 it replays a run whose time box ended the student, bit for bit")
+                        "--student-time-box 0 it replays a run whose time box ended the student")
     p.add_argument("--kd-alpha", type=float, default=0.5)
     p.add_argument("--max-new", type=int, default=96)
     p.add_argument("--latency-runs", type=int, default=30)

@@ -364,7 +364,7 @@ final class ConfigVerbs {
                 // those count as the end only after a grace
                 boolean end = cc.state == ComponentConfigurationDTO.ACTIVE
                         || cc.state == ComponentConfigurationDTO.FAILED_ACTIVATION
-                        || endState(cc.state) && System.nanoTime() >= satisfiedUntil;
+                        || settlesAfterGrace(cc.state) && System.nanoTime() >= satisfiedUntil;
                 if (!end) {
                     settled = false;
                 }
@@ -430,11 +430,11 @@ final class ConfigVerbs {
         return true;
     }
 
-    private static boolean endState(int state) {
-        return state == ComponentConfigurationDTO.ACTIVE || state == ComponentConfigurationDTO.SATISFIED
+    /** States that may be on the way to active: the end only once they last past the grace (never SCR's -1). */
+    private static boolean settlesAfterGrace(int state) {
+        return state == ComponentConfigurationDTO.SATISFIED
                 || state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE
-                || state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION
-                || state == ComponentConfigurationDTO.FAILED_ACTIVATION;
+                || state == ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION;
     }
 
     private static String stateName(int state) {

@@ -138,10 +138,6 @@ public final class ExplainerModel implements AutoCloseable {
      */
     public record Constraints(java.util.Set<Integer> bannedTokens, int noRepeatNgram, int[] fieldSeparator) {
         public static final Constraints NONE = new Constraints(java.util.Set.of(), 0, new int[0]);
-
-        public Constraints(java.util.Set<Integer> bannedTokens, int noRepeatNgram) {
-            this(bannedTokens, noRepeatNgram, new int[0]);
-        }
     }
 
     /**

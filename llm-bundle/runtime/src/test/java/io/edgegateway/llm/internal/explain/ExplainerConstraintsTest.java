@@ -34,7 +34,7 @@ class ExplainerConstraintsTest {
         assertThat(s[7]).isZero();
         // without field separators the whole output is one field: banned
         float[] whole = scores();
-        ExplainerModel.constrain(whole, new ExplainerModel.Constraints(Set.of(), 4), seq, PROMPT, 10);
+        ExplainerModel.constrain(whole, new ExplainerModel.Constraints(Set.of(), 4, new int[0]), seq, PROMPT, 10);
         assertThat(whole[7]).isEqualTo(Float.NEGATIVE_INFINITY);
     }
 
