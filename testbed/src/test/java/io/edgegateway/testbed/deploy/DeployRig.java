@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
@@ -37,6 +38,7 @@ import io.edgegateway.testbed.harness.MqttRecorder;
 final class DeployRig implements AutoCloseable {
 
     static final String FIXTURE = "io.edgegateway.testbed-update-fixture";
+    private static final AtomicInteger PROBES = new AtomicInteger();
 
     final String id;
     final Path dir;
@@ -110,10 +112,13 @@ final class DeployRig implements AutoCloseable {
     String servingFixtureVersion(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         recorder.drain();
+        // A probe asset of its own: an alert of an earlier probe still in the outbox (a gateway killed before it was
+        // delivered sends it after the restart) must not be taken for the version serving now.
+        String asset = "fixture-probe-" + PROBES.incrementAndGet();
         while (System.nanoTime() < deadline) {
-            publish("fixture-probe", "level", 50);
-            publish("fixture-probe", "level", 150);
-            MqttRecorder.Received r = recorder.next(x -> x.topic().equals(topic("alerts/fixture-probe"))
+            publish(asset, "level", 50);
+            publish(asset, "level", 150);
+            MqttRecorder.Received r = recorder.next(x -> x.topic().equals(topic("alerts/" + asset))
                     && x.json().path("detector").asText().equals("fixture"), 2_000);
             if (r != null) {
                 return r.json().path("detectorVersion").asText();

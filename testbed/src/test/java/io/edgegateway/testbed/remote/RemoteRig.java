@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -39,6 +40,7 @@ final class RemoteRig implements AutoCloseable {
     /** Small gateways: five of them run beside the build on two cores. */
     static final String JAVA_OPTS = "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger PROBES = new AtomicInteger();
 
     final Path dir;
     final MosquittoBroker broker;
@@ -169,10 +171,12 @@ final class RemoteRig implements AutoCloseable {
     String servingFixtureVersion(String id, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         recorder.drain();
+        // a probe asset of its own: an older probe's alert delivered late (outbox after a kill) is not this answer
+        String asset = "fixture-probe-" + PROBES.incrementAndGet();
         while (System.nanoTime() < deadline) {
-            telemetry("fixture-probe", "level", 50);
-            telemetry("fixture-probe", "level", 150);
-            MqttRecorder.Received r = recorder.next(x -> x.topic().equals("gateway/" + id + "/alerts/fixture-probe")
+            telemetry(asset, "level", 50);
+            telemetry(asset, "level", 150);
+            MqttRecorder.Received r = recorder.next(x -> x.topic().equals("gateway/" + id + "/alerts/" + asset)
                     && x.json().path("detector").asText().equals("fixture"), 1_500);
             if (r != null) {
                 return r.json().path("detectorVersion").asText();
