@@ -48,8 +48,14 @@ public final class LlmBench implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "48", description = "Tokens per timed explanation (default 48).")
     int tokens;
 
+    @Option(names = "--gateway-alerts", defaultValue = "20", description = "Limit breaches sent to the real gateway "
+            + "(each raises at least one alert); its RSS is read once all are explained (default 20; 0: no gateway, "
+            + "rss_bytes is then -1).")
+    int gatewayAlerts;
+
     @Option(names = "--json", description = "{\"variants\": [{name, size_bytes, load_ms, first_token_ms, tokens_per_s, "
-            + "p50_ms, p99_ms, accuracy}], \"rss_bytes\"}")
+            + "p50_ms, p99_ms, accuracy}], \"rss_bytes\"}: rss_bytes is the real gateway's, with its model loaded; "
+            + "bench_jvm_rss_bytes this JVM's with every variant loaded.")
     boolean json;
 
     record Variant(String name, String artifact, boolean cache) {
@@ -120,26 +126,50 @@ public final class LlmBench implements Callable<Integer> {
                         100 * o.score().causeAccuracy(), o.score().cases());
             }
         }
-        long rss = rssBytes();
+        long benchRss = rssBytes();
+        loaded.forEach(ExplainerModel::close);
+        GatewayWithModel.Result gw = null;
+        if (gatewayAlerts > 0) {
+            Bench.log("the real gateway with its shipped model: " + gatewayAlerts + " limit breaches, their alerts "
+                    + "explained, then its RSS");
+            gw = GatewayWithModel.measure(gatewayAlerts);
+        }
+        long rss = gw == null ? -1 : gw.rssBytes();
         if (json) {
             StringBuilder sb = new StringBuilder("{\"variants\":[");
             for (int i = 0; i < rows.size(); i++) {
                 sb.append(i == 0 ? "" : ",").append(io.edgegateway.testbed.explain.JsonText.write(rows.get(i)));
             }
-            sb.append("],\"rss_bytes\":").append(rss).append(",\"tokens\":").append(tokens)
-                    .append(",\"engine_start_ms\":").append(DjlEngine.startMillis()).append('}');
+            sb.append("],\"rss_bytes\":").append(rss).append(",\"bench_jvm_rss_bytes\":").append(benchRss)
+                    .append(",\"tokens\":").append(tokens).append(",\"engine_start_ms\":")
+                    .append(DjlEngine.startMillis());
+            if (gw != null) {
+                Map<String, Object> g = new LinkedHashMap<>();
+                g.put("rss_bytes", gw.rssBytes());
+                g.put("heap_used_bytes", gw.heapUsedBytes());
+                g.put("alerts", gw.alerts());
+                g.put("explanations_by_source", gw.explanationsBySource());
+                g.put("model_loaded_ms", gw.modelLoadedAfterMs());
+                sb.append(",\"gateway\":").append(io.edgegateway.testbed.explain.JsonText.write(g));
+            }
+            sb.append('}');
             System.out.println(sb);
         } else {
             Map<String, Object> kv = rows.get(1);
             Map<String, Object> fp = rows.get(0);
             Map<String, Object> nc = rows.get(2);
             System.out.printf(Locale.ROOT, "int8/fp32: %.2fx tokens/s at %.0f %% of the size; KV cache vs recompute "
-                            + "(int8, %d tokens): %.2fx faster; RSS with %d variants loaded: %d MB%n",
+                            + "(int8, %d tokens): %.2fx faster; RSS of this JVM with %d variants loaded: %d MB%n",
                     (double) kv.get("tokens_per_s") / (double) fp.get("tokens_per_s"),
                     100.0 * ((Number) kv.get("size_bytes")).longValue() / ((Number) fp.get("size_bytes")).longValue(),
-                    tokens, (double) nc.get("p50_ms") / (double) kv.get("p50_ms"), loaded.size(), rss >> 20);
+                    tokens, (double) nc.get("p50_ms") / (double) kv.get("p50_ms"), loaded.size(), benchRss >> 20);
+            if (gw != null) {
+                System.out.printf(Locale.ROOT, "gateway (the distribution, shipped configuration and model) once its %d "
+                                + "alerts were explained %s: RSS %d MB, heap used %d MB; model loaded %.0f ms after the "
+                                + "start%n", gw.alerts(), gw.explanationsBySource(), gw.rssBytes() >> 20,
+                        gw.heapUsedBytes() >> 20, gw.modelLoadedAfterMs());
+            }
         }
-        loaded.forEach(ExplainerModel::close);
         return 0;
     }
 
