@@ -30,10 +30,11 @@ import io.edgegateway.testbed.harness.HeapInfo;
  */
 final class GatewayWithModel {
 
-    static final String GATEWAY_ID = "bench-llm";
+    private static final String GATEWAY_ID = "bench-llm";
     /** The shipped threshold rule alerts on pump bearing temperatures above 80 degC. */
     private static final String TOPIC = "plant/pump-1/bearing_temperature";
     private static final Pattern MODEL_LOADED = Pattern.compile("Model explainer-maint \\S+ loaded");
+    private static final Pattern SUBSCRIBED = Pattern.compile("MQTT source 'plant': subscribed to");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** RSS and heap in use once all {@code alerts} alerts raised were explained; the explanations by source. */
@@ -73,9 +74,9 @@ final class GatewayWithModel {
                     GatewayProcess.distribution().resolve("data/djl-cache").toString()), null);
             try {
                 long t0 = System.nanoTime();
-                awaitModel(gateway, Duration.ofSeconds(120));
+                awaitLog(gateway, MODEL_LOADED, "load its explainer model", Duration.ofSeconds(120));
                 double loadedMs = (System.nanoTime() - t0) / 1e6;
-                Thread.sleep(2000); // the source subscribes after the framework started
+                awaitLog(gateway, SUBSCRIBED, "subscribe to the plant's telemetry", Duration.ofSeconds(60));
                 long ts = System.currentTimeMillis() - 60_000;
                 for (int i = 0; i < 40; i++) { // normal history first: the context has a baseline
                     publish(plant, 70 + 0.2 * Math.sin(i), ts + i * 1000L);
@@ -109,11 +110,11 @@ final class GatewayWithModel {
         }
     }
 
-    private static void awaitModel(GatewayProcess gateway, Duration timeout) throws Exception {
+    private static void awaitLog(GatewayProcess gateway, Pattern line, String what, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!MODEL_LOADED.matcher(gateway.logText()).find()) {
+        while (!line.matcher(gateway.logText()).find()) {
             if (!gateway.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the gateway did not load its explainer model within " + timeout
+                throw new IllegalStateException("the gateway did not " + what + " within " + timeout
                         + (gateway.isAlive() ? "" : " (it exited)") + "; its log: " + gateway.log());
             }
             Thread.sleep(100);

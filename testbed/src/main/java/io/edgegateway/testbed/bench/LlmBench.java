@@ -159,14 +159,14 @@ public final class LlmBench implements Callable<Integer> {
             Map<String, Object> fp = rows.get(0);
             Map<String, Object> nc = rows.get(2);
             System.out.printf(Locale.ROOT, "int8/fp32: %.2fx tokens/s at %.0f %% of the size; KV cache vs recompute "
-                            + "(int8, %d tokens): %.2fx faster; RSS of this JVM with %d variants loaded: %d MB%n",
+                            + "(int8, %d tokens): %.2fx faster; RSS of this JVM with %d variants loaded: %d MiB%n",
                     (double) kv.get("tokens_per_s") / (double) fp.get("tokens_per_s"),
                     100.0 * ((Number) kv.get("size_bytes")).longValue() / ((Number) fp.get("size_bytes")).longValue(),
                     tokens, (double) nc.get("p50_ms") / (double) kv.get("p50_ms"), loaded.size(), benchRss >> 20);
             if (gw != null) {
-                System.out.printf(Locale.ROOT, "gateway (the distribution, shipped configuration and model) once its %d "
-                                + "alerts were explained %s: RSS %d MB, heap used %d MB; model loaded %.0f ms after the "
-                                + "start%n", gw.alerts(), gw.explanationsBySource(), gw.rssBytes() >> 20,
+                System.out.printf(Locale.ROOT, "gateway (the distribution, shipped configuration and model) once "
+                                + "its %d alerts were explained %s: RSS %d MiB, heap used %d MiB; model loaded %.0f ms "
+                                + "after the start%n", gw.alerts(), gw.explanationsBySource(), gw.rssBytes() >> 20,
                         gw.heapUsedBytes() >> 20, gw.modelLoadedAfterMs());
             }
         }
