@@ -34,7 +34,6 @@ final class GatewayWithModel {
     /** The shipped threshold rule alerts on pump bearing temperatures above 80 degC. */
     private static final String TOPIC = "plant/pump-1/bearing_temperature";
     private static final Pattern MODEL_LOADED = Pattern.compile("Model explainer-maint \\S+ loaded");
-    private static final Pattern SUBSCRIBED = Pattern.compile("MQTT source 'plant': subscribed to");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** RSS and heap in use once all {@code alerts} alerts raised were explained; the explanations by source. */
@@ -51,7 +50,6 @@ final class GatewayWithModel {
         Path home = GatewayHomes.create(dir.resolve("home"));
         Map<String, Integer> bySource = new ConcurrentHashMap<>();
         AtomicInteger alerted = new AtomicInteger();
-        AtomicInteger explained = new AtomicInteger();
         try (EmbeddedBroker broker = EmbeddedBroker.start()) {
             MqttClient subscriber = Mqtt.subscriber(broker.url(), "bench-llm-recorder", "gateway/" + GATEWAY_ID + "/#",
                     (topic, message, arrival) -> {
@@ -65,7 +63,6 @@ final class GatewayWithModel {
                                 source = "unreadable";
                             }
                             bySource.merge(source, 1, Integer::sum);
-                            explained.incrementAndGet();
                         }
                     });
             MqttClient plant = Mqtt.connect(broker.url(), "bench-llm-plant");
@@ -74,9 +71,12 @@ final class GatewayWithModel {
                     GatewayProcess.distribution().resolve("data/djl-cache").toString()), null);
             try {
                 long t0 = System.nanoTime();
-                awaitLog(gateway, MODEL_LOADED, "load its explainer model", Duration.ofSeconds(120));
+                awaitModel(gateway, Duration.ofSeconds(120));
                 double loadedMs = (System.nanoTime() - t0) / 1e6;
-                awaitLog(gateway, SUBSCRIBED, "subscribe to the plant's telemetry", Duration.ofSeconds(60));
+                if (!gateway.awaitLog("MQTT source 'plant': subscribed to", Duration.ofSeconds(60))) {
+                    throw new IllegalStateException("the gateway's MQTT source did not subscribe within 60 s; its log: "
+                            + gateway.log());
+                }
                 long ts = System.currentTimeMillis() - 60_000;
                 for (int i = 0; i < 40; i++) { // normal history first: the context has a baseline
                     publish(plant, 70 + 0.2 * Math.sin(i), ts + i * 1000L);
@@ -89,13 +89,13 @@ final class GatewayWithModel {
                 }
                 // every alert raised (a breach may trip more than one shipped rule) explained, by the model or not
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while ((alerted.get() < alerts || explained.get() < alerted.get()) && System.nanoTime() < deadline
+                while ((alerted.get() < alerts || total(bySource) < alerted.get()) && System.nanoTime() < deadline
                         && gateway.isAlive()) {
                     Thread.sleep(200);
                 }
-                if (alerted.get() < alerts || explained.get() < alerted.get()) {
+                if (alerted.get() < alerts || total(bySource) < alerted.get()) {
                     throw new IllegalStateException("the gateway raised " + alerted.get() + " alerts for " + alerts
-                            + " limit breaches and explained " + explained.get() + " within 60 s; its log: "
+                            + " limit breaches and explained " + total(bySource) + " within 60 s; its log: "
                             + gateway.log());
                 }
                 return new Result(gateway.rssBytes(), HeapInfo.usedBytes(gateway.pid()), alerted.get(),
@@ -110,11 +110,16 @@ final class GatewayWithModel {
         }
     }
 
-    private static void awaitLog(GatewayProcess gateway, Pattern line, String what, Duration timeout) throws Exception {
+    private static int total(Map<String, Integer> bySource) {
+        return bySource.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Like {@link GatewayProcess#awaitLog}, for a line whose model version is not known here. */
+    private static void awaitModel(GatewayProcess gateway, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!line.matcher(gateway.logText()).find()) {
+        while (!MODEL_LOADED.matcher(gateway.logText()).find()) {
             if (!gateway.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the gateway did not " + what + " within " + timeout
+                throw new IllegalStateException("the gateway did not load its explainer model within " + timeout
                         + (gateway.isAlive() ? "" : " (it exited)") + "; its log: " + gateway.log());
             }
             Thread.sleep(100);
