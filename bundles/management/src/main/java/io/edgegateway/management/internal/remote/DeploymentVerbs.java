@@ -53,6 +53,25 @@ final class DeploymentVerbs {
         return a;
     }
 
+    /**
+     * A deployment request this run has no answer for: the repeat of one accepted before a restart (answered from the
+     * agent's history, or told it still runs) or a new one (carried out).
+     */
+    void handleUnanswered(Request r) throws RequestException {
+        Optional<DeploymentResult> done = historyOf(r.requestId());
+        if (done.isPresent()) {
+            answer(r.verb(), r.requestId(), done.get(), book.journaledTransfers(r.requestId()));
+            return;
+        }
+        if (book.isJournaled(r.requestId())) {
+            // an interim answer that is not remembered as running in this run: recover() skips requests running in
+            // this run, so remembering it would leave it unanswered for good once the agent has its result
+            book.interim(r.verb(), r.requestId(), "still running: accepted before the gateway restarted");
+            return;
+        }
+        handle(r);
+    }
+
     /** Carries out a deployment verb; the answers follow (running now, the result later). */
     void handle(Request r) throws RequestException {
         DeploymentAgent a = agent();

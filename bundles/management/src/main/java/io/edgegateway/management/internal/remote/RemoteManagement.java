@@ -41,7 +41,6 @@ import io.edgegateway.api.HealthReport;
 import io.edgegateway.api.HealthReporter;
 import io.edgegateway.api.PipelineMetrics;
 import io.edgegateway.management.internal.deploy.DeploymentAgent;
-import io.edgegateway.management.internal.deploy.DeploymentResult;
 import io.edgegateway.management.protocol.Json;
 import io.edgegateway.management.protocol.MqttLink;
 import io.edgegateway.management.protocol.Protocol;
@@ -432,7 +431,7 @@ public final class RemoteManagement implements HealthReporter {
                 case Protocol.CONFIG_GET -> book.ok(verb, id, configVerbs.get(r));
                 case Protocol.CONFIG_SET -> book.ok(verb, id, configVerbs.set(r));
                 case Protocol.UPLOAD -> book.ok(verb, id, upload(r));
-                default -> deploy(r);
+                default -> deployVerbs.handleUnanswered(r);
             }
         } catch (RequestException e) {
             requestErrors.incrementAndGet();
@@ -444,19 +443,6 @@ public final class RemoteManagement implements HealthReporter {
             LOG.error("Remote management: {} request {} failed", verb, id, e);
             book.error(verb, id, null, "internal error: " + e, null);
         }
-    }
-
-    private void deploy(Request r) throws RequestException {
-        if (book.isJournaled(r.requestId())) {
-            book.running(r.verb(), r.requestId(), "still running: accepted before the gateway restarted");
-            return;
-        }
-        java.util.Optional<DeploymentResult> done = deployVerbs.historyOf(r.requestId());
-        if (done.isPresent()) {
-            deployVerbs.answer(r.verb(), r.requestId(), done.get(), List.of());
-            return;
-        }
-        deployVerbs.handle(r);
     }
 
     private Map<String, Object> upload(Request r) throws RequestException {

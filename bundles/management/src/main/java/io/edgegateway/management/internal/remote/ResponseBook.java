@@ -114,6 +114,17 @@ final class ResponseBook {
         send(Protocol.responseTopic(gatewayId, verb), m);
     }
 
+    /**
+     * An interim answer to the repeat of a request journaled before a restart: sent, not remembered as running here
+     * (the journal keeps it open until {@code recover} or a repeat finds its result).
+     */
+    void interim(String verb, String requestId, String message) {
+        Map<String, Object> m = base(verb, requestId, true, false);
+        m.put("state", "running");
+        m.put("message", message);
+        send(Protocol.responseTopic(gatewayId, verb), m);
+    }
+
     /** Publishes (or queues) a final answer, remembers it, ends the request's journal entry. */
     void answer(String verb, String requestId, Map<String, Object> response) {
         if (requestId != null && !requestId.isEmpty()) {
@@ -254,6 +265,12 @@ final class ResponseBook {
         }
         out.sort(java.util.Comparator.comparingLong(Journaled::acceptedMs));
         return out;
+    }
+
+    /** The transfers a journaled request uses (none when it is not journaled). */
+    List<String> journaledTransfers(String requestId) {
+        return journaled().stream().filter(j -> j.requestId().equals(requestId)).findFirst()
+                .map(Journaled::transfers).orElse(List.of());
     }
 
     boolean isJournaled(String requestId) {
