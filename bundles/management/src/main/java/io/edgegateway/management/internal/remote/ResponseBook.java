@@ -105,9 +105,7 @@ final class ResponseBook {
 
     /** An interim answer: accepted and under way; the final one follows. */
     void running(String verb, String requestId, String message) {
-        Map<String, Object> m = base(verb, requestId, true, false);
-        m.put("state", "running");
-        m.put("message", message);
+        Map<String, Object> m = runningAnswer(verb, requestId, message);
         synchronized (this) {
             running.put(requestId, m);
         }
@@ -119,10 +117,14 @@ final class ResponseBook {
      * (the journal keeps it open until {@code recover} or a repeat finds its result).
      */
     void interim(String verb, String requestId, String message) {
+        send(Protocol.responseTopic(gatewayId, verb), runningAnswer(verb, requestId, message));
+    }
+
+    private Map<String, Object> runningAnswer(String verb, String requestId, String message) {
         Map<String, Object> m = base(verb, requestId, true, false);
         m.put("state", "running");
         m.put("message", message);
-        send(Protocol.responseTopic(gatewayId, verb), m);
+        return m;
     }
 
     /** Publishes (or queues) a final answer, remembers it, ends the request's journal entry. */
