@@ -8,6 +8,8 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
+import io.edgegateway.testbed.harness.MqttRecorder;
+
 /** Paho helpers. */
 final class Mqtt {
 
@@ -53,8 +55,7 @@ final class Mqtt {
         options.setCleanSession(true);
         options.setMaxInflight(1000);
         options.setConnectionTimeout(10);
-        client.connect(options);
-        client.subscribe(filter, 1);
+        MqttRecorder.connectAndSubscribe(client, options, new String[] {filter}, new int[] {1});
         return client;
     }
 

@@ -70,10 +70,44 @@ public final class MqttRecorder implements AutoCloseable {
         if (socketFactory != null) {
             options.setSocketFactory(socketFactory);
         }
-        client.connect(options);
         int[] qos = new int[filters.length];
         java.util.Arrays.fill(qos, 1);
-        client.subscribe(filters, qos);
+        connectAndSubscribe(client, options, filters, qos);
+    }
+
+    /**
+     * Connects and subscribes; connects again (up to 3 times) when the broker drops the connection on the SUBSCRIBE.
+     * Moquette 0.17, the demo's embedded broker, marks a connection usable only once its CONNACK write completed, and
+     * drops one whose SUBSCRIBE comes before that ("SUBSCRIBE received on already closed connection", as in
+     * FraunhoferIOSB/FROST-Server#2433): the demo died of it once in a few starts, and 2 of 400 bare connect-and-subscribe
+     * rounds against it failed with reason 32109 here.
+     */
+    public static void connectAndSubscribe(MqttClient client, MqttConnectOptions options, String[] filters,
+                                           int[] qos) throws MqttException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.connect(options);
+                client.subscribe(filters, qos);
+                return;
+            } catch (MqttException e) {
+                int reason = e.getReasonCode();
+                boolean dropped = reason == MqttException.REASON_CODE_CONNECTION_LOST
+                        || reason == MqttException.REASON_CODE_CLIENT_DISCONNECTING
+                        || reason == MqttException.REASON_CODE_CONNECT_IN_PROGRESS; // Paho still winding it down
+                if (attempt == 3 || !dropped) {
+                    throw e;
+                }
+                if (client.isConnected()) {
+                    client.disconnectForcibly(1000);
+                }
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The next message matching {@code filter}, waiting up to {@code timeoutMillis}; null on timeout. */
