@@ -44,9 +44,18 @@ import picocli.CommandLine.Spec;
                     + " column is enough to alarm (an OR of the sensors, corrected for the number of looks)."
                     + " Non-numeric columns are ignored; empty or non-numeric cells are skipped for that column.",
             "Output: the time column, anomaly_score in [0, 1] and alarm (1 when the score reaches the threshold).",
+            "--detector asset --train-rows N: the asset health model instead. All numeric columns are the signals of"
+                    + " one asset; the first N rows are normal operation: learnt, then frozen. Every row is scored"
+                    + " by the frozen model: anomaly_score is the health index (the worst statistic over its limit,"
+                    + " above 1 abnormal), alarm is 1 while the alarm is active (raised on 2 of 3 rows over the"
+                    + " limit, cleared after 2 rows under it), top_signals names, on rows over the limit, the three"
+                    + " signals whose windowed level is furthest outside its own normal range, each with that level"
+                    + " in standard deviations of normal operation (signed). An empty cell takes the signal's"
+                    + " previous value.",
             ""},
         footerHeading = "%nExample:%n",
-        footer = {"  ./gateway detect --input plant.csv --out scores.csv --time-column ts --separator ';'"},
+        footer = {"  ./gateway detect --input plant.csv --out scores.csv --time-column ts --separator ';'",
+            "  ./gateway detect --input pump.csv --out health.csv --detector asset --train-rows 2000"},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:done", "1:the input is missing or malformed, or the output cannot be written",
             "2:invalid options"})
@@ -62,8 +71,13 @@ public final class DetectCommand implements Callable<Integer> {
     private Path out;
 
     @Option(names = "--detector", paramLabel = "NAME", defaultValue = "conformal",
-            description = "The detector (default: ${DEFAULT-VALUE}).")
+            description = "conformal (each column scored by itself, default) or asset (the asset health model,"
+                    + " needs --train-rows).")
     private String detector;
+
+    @Option(names = "--train-rows", paramLabel = "N",
+            description = "With --detector asset: the first N rows are normal operation to learn from.")
+    private Integer trainRows;
 
     @Option(names = "--time-column", paramLabel = "NAME",
             description = "The time column. Default: the first column named time, timestamp, date or datetime"
@@ -83,9 +97,17 @@ public final class DetectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!detector.equals("conformal")) {
+        if (!detector.equals("conformal") && !detector.equals("asset")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--detector: unknown detector '" + detector
-                    + "' (known: [conformal])");
+                    + "' (known: [conformal, asset])");
+        }
+        boolean asset = detector.equals("asset");
+        if (asset && (trainRows == null || trainRows < 1)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--detector asset needs --train-rows N"
+                    + " (N >= 1: the first N rows are normal operation to learn from)");
+        }
+        if (!asset && trainRows != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--train-rows is for --detector asset only");
         }
         ConformalSettings settings = ConformalSettings.defaults();
         double alarmAt = threshold != null ? threshold : settings.alertThreshold();
@@ -120,6 +142,9 @@ public final class DetectCommand implements Callable<Integer> {
             if (columns.isEmpty()) {
                 throw new DetectException(input + ": no numeric column besides the time column '" + names[timeIndex]
                         + "'");
+            }
+            if (asset) {
+                return detectAsset(names, timeIndex, columns, lines, sep, stdout);
             }
             ConformalScorer[] scorers = new ConformalScorer[columns.size()];
             for (int i = 0; i < scorers.length; i++) {
@@ -164,6 +189,39 @@ public final class DetectCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+    }
+
+    private int detectAsset(String[] names, int timeIndex, List<Integer> columns, List<String> lines, char sep,
+                            PrintWriter stdout) throws IOException {
+        List<String> signals = columns.stream().map(c -> names[c]).toList();
+        double[][] rows = new double[lines.size()][columns.size()];
+        String[] times = new String[lines.size()];
+        for (int r = 0; r < lines.size(); r++) {
+            String[] cells = split(lines.get(r), sep);
+            if (cells.length <= timeIndex) {
+                throw new DetectException(input + ":" + (r + 2) + ": no time cell");
+            }
+            parseTime(cells[timeIndex], r + 2); // checked, as for the conformal detector
+            times[r] = cells[timeIndex].trim();
+            for (int i = 0; i < columns.size(); i++) {
+                int c = columns.get(i);
+                rows[r][i] = c < cells.length ? parseNumber(cells[c]) : Double.NaN;
+            }
+        }
+        AssetDetection.Summary summary;
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            writer.write(names[timeIndex] + ",anomaly_score,alarm,top_signals\n");
+            summary = AssetDetection.run(signals, rows, trainRows, times, writer);
+        } catch (DetectException e) {
+            Files.deleteIfExists(out);
+            throw new DetectException(input + ": " + e.getMessage());
+        }
+        stdout.printf(Locale.ROOT, "%d rows, %d signal(s), learnt on the first %d (%d principal components), alarm"
+                + " raised %d time(s), active on %d row(s) -> %s%n", lines.size(), signals.size(), trainRows,
+                summary.components(), summary.raised(), summary.alarmRows(), out);
+        stdout.flush();
+        return 0;
     }
 
     /** The p-value behind a score: {@code s = L / (L + 10)}, {@code L = -ln p}. */
