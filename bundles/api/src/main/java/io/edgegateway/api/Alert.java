@@ -1,6 +1,8 @@
 package io.edgegateway.api;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,10 +22,15 @@ import java.util.Objects;
  * @param observedTime    the sample's source time
  * @param detectionTime   when the gateway decided
  * @param message         human-readable summary
+ * @param state           an event (one-off) or an alarm's raise or clear; since 1.3
+ * @param activeSince     for RAISED and CLEARED: when the alarm became active (source time); null for events;
+ *                        since 1.3
+ * @param contributions   the signals that drive an asset-level detection, largest first; empty otherwise; since 1.3
  */
 public record Alert(String alertId, String assetId, String signal, String detector, String detectorVersion,
                     Severity severity, double score, double baseline, double value, String unit,
-                    Instant observedTime, Instant detectionTime, String message) {
+                    Instant observedTime, Instant detectionTime, String message, AlertState state,
+                    Instant activeSince, List<Contribution> contributions) {
 
     public Alert {
         Objects.requireNonNull(alertId, "alertId");
@@ -36,6 +43,24 @@ public record Alert(String alertId, String assetId, String signal, String detect
         unit = unit == null ? "" : unit;
         detectorVersion = detectorVersion == null ? "" : detectorVersion;
         message = message == null ? "" : message;
+        state = state == null ? AlertState.EVENT : state;
+        contributions = contributions == null ? List.of() : List.copyOf(contributions);
+        if (state != AlertState.EVENT) {
+            Objects.requireNonNull(activeSince, "activeSince (required for RAISED and CLEARED)");
+        }
+    }
+
+    /** A one-off alert without contributions (the 1.0-1.2 constructor). */
+    public Alert(String alertId, String assetId, String signal, String detector, String detectorVersion,
+                 Severity severity, double score, double baseline, double value, String unit, Instant observedTime,
+                 Instant detectionTime, String message) {
+        this(alertId, assetId, signal, detector, detectorVersion, severity, score, baseline, value, unit,
+                observedTime, detectionTime, message, AlertState.EVENT, null, List.of());
+    }
+
+    /** For a CLEARED alert: how long the alarm was active (source times); null otherwise. Since 1.3. */
+    public Duration activeDuration() {
+        return state == AlertState.CLEARED ? Duration.between(activeSince, observedTime) : null;
     }
 
     public SignalKey key() {

@@ -18,9 +18,14 @@
  * subscription) and brings the answer back; {@link io.edgegateway.api.Explanation#servedBy()} says which gateway
  * produced an explanation.
  *
+ * <p>Alarm states (since 1.3): a detector may hold an alarm and report its raise and clear
+ * ({@link io.edgegateway.api.AlertState}), name the signal the alert is about and the signals that drive an
+ * asset-level detection ({@link io.edgegateway.api.Contribution}), through the new components of
+ * {@link io.edgegateway.api.Detection} and {@link io.edgegateway.api.Alert}.
+ *
  * <p>Provided by the core (consumers only call them): {@link io.edgegateway.api.TelemetryIngest},
  * {@link io.edgegateway.api.PipelineMetrics}; by a connector: {@link io.edgegateway.api.ExplanationOffload}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.edgegateway.api;

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import io.edgegateway.api.Alert;
 import io.edgegateway.api.AlertSink;
+import io.edgegateway.api.AlertState;
 import io.edgegateway.api.AssetContext;
 import io.edgegateway.api.Detection;
 import io.edgegateway.api.Explainer;
@@ -344,9 +345,18 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
         private void raise(DetectorBinding binding, TelemetrySample sample, Detection detection,
                            Map<String, SignalState> assetStates) {
             Instant detected = Instant.now();
-            Alert alert = new Alert(UUID.randomUUID().toString(), sample.assetId(), sample.signal(), binding.name,
-                    binding.version, detection.severity(), detection.score(), detection.baseline(), sample.value(),
-                    sample.unit(), sample.sourceTime(), detected, detection.message());
+            // an asset-level detection may name another signal of the asset: its latest value and unit go out
+            TelemetrySample named = sample;
+            if (detection.signal() != null && !detection.signal().equals(sample.signal())) {
+                SignalState other = assetStates.get(detection.signal());
+                named = other != null && other.latest != null ? other.latest : null;
+            }
+            String signal = detection.signal() != null ? detection.signal() : sample.signal();
+            Alert alert = new Alert(UUID.randomUUID().toString(), sample.assetId(), signal, binding.name,
+                    binding.version, detection.severity(), detection.score(), detection.baseline(),
+                    named != null ? named.value() : Double.NaN, named != null ? named.unit() : "",
+                    sample.sourceTime(), detected, detection.message(), detection.state(), detection.activeSince(),
+                    detection.contributions());
             alerts.increment();
             for (AlertSink sink : wiring.alertSinks) {
                 try {
@@ -357,9 +367,9 @@ final class Pipeline implements TelemetryIngest, PipelineMetrics {
                 }
             }
             Explainer explainer = wiring.explainer();
-            if (explainer != null) {
+            if (explainer != null && alert.state() != AlertState.CLEARED) { // "back to normal" needs no explaining
                 Map<String, TelemetrySample> latest = new HashMap<>();
-                assetStates.forEach((signal, s) -> latest.put(signal, s.latest));
+                assetStates.forEach((name, s) -> latest.put(name, s.latest));
                 requestExplanation(explainer, alert, new AssetContext(sample.assetId(), latest));
             }
         }

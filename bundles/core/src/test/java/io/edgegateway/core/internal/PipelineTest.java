@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.AlertState;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Detection;
 import io.edgegateway.api.Detector;
 import io.edgegateway.api.Explanation;
@@ -180,6 +182,38 @@ class PipelineTest {
         MetricsSnapshot m = pipeline.snapshot();
         assertThat(m.rejected()).containsEntry("malformed_payload", 2L).containsEntry("unknown_topic", 1L);
         assertThat(m.received()).isEqualTo(3);
+    }
+
+    @Test
+    void anAssetLevelDetectionNamesItsSignalAndAClearIsNotExplained() throws Exception {
+        start(10, 1, Pipeline.Backpressure.BLOCK);
+        List<Alert> explained = new CopyOnWriteArrayList<>();
+        wiring.setExplainer((alert, context) -> {
+            explained.add(alert);
+            return new CompletableFuture<>();
+        });
+        Instant since = Instant.parse("2024-05-01T12:00:00Z");
+        List<Contribution> contributions = List.of(new Contribution("vibration", 3.0, 2.5, 1.0));
+        // fires on every 'flow' sample: raised naming 'vibration' when flow > 10, cleared otherwise
+        wiring.addDetector(new DetectorBinding(key -> s -> s.value() > 10
+                ? new Detection(Severity.WARNING, 2, 1, "abnormal", "vibration", AlertState.RAISED, since,
+                        contributions)
+                : new Detection(Severity.INFO, 0.5, 1, "back to normal", "vibration", AlertState.CLEARED, since,
+                        List.of()), "health", "1", Glob.of("*"), Glob.of("flow")));
+        pipeline.offer(sample("p", "vibration", 4.5));
+        pipeline.offer(sample("p", "flow", 30));
+        pipeline.offer(sample("p", "flow", 3));
+        awaitEvaluated(3);
+        assertThat(alerts).hasSize(2);
+        Alert raised = alerts.get(0);
+        assertThat(raised.signal()).isEqualTo("vibration");
+        assertThat(raised.value()).isEqualTo(4.5); // the named signal's latest value, not the flow sample's
+        assertThat(raised.state()).isEqualTo(AlertState.RAISED);
+        assertThat(raised.activeSince()).isEqualTo(since);
+        assertThat(raised.contributions()).isEqualTo(contributions);
+        assertThat(alerts.get(1).state()).isEqualTo(AlertState.CLEARED);
+        Thread.sleep(50);
+        assertThat(explained).extracting(Alert::alertId).containsExactly(raised.alertId());
     }
 
     @Test

@@ -17,6 +17,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.AlertState;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Explanation;
 import io.edgegateway.api.HealthReport;
 import io.edgegateway.api.MaintenanceEstimate;
@@ -52,6 +54,15 @@ import io.edgegateway.api.SourceHealth;
  * <li>{@code observedTime} (ISO-8601 UTC): when the value was measured (source time).</li>
  * <li>{@code detectionTime} (ISO-8601 UTC): when the gateway decided.</li>
  * <li>{@code message} (text): human-readable summary; may be empty.</li>
+ * <li>{@code state} (text, since 1.3): {@code event} for a one-off detection; {@code raised} when a detector that
+ * holds an alarm (the asset health model) turns it on, {@code cleared} when the asset is back to normal. A raised
+ * alarm stays active until the {@code cleared} alert of the same asset and detector.</li>
+ * <li>{@code activeSince} (ISO-8601 UTC, raised and cleared only): when the alarm became active (source time).</li>
+ * <li>{@code durationMs} (number, cleared only): how long it was active.</li>
+ * <li>{@code contributions} (array, asset-level detections only): the signals that drive the deviation, largest
+ * first, each {@code {"signal","score","deviation","expected","direction"}}: its score over its own limit (above 1:
+ * outside its normal range by itself), its distance from its normal level in standard deviations of normal
+ * operation (signed), that normal level, and {@code up} or {@code down}.</li>
  * </ul>
  *
  * <h2>Explanation</h2>
@@ -189,6 +200,26 @@ public final class MessageJson {
             time(g, "observedTime", a.observedTime());
             time(g, "detectionTime", a.detectionTime());
             g.writeStringField("message", a.message());
+            g.writeStringField("state", a.state().name().toLowerCase(java.util.Locale.ROOT));
+            if (a.state() != AlertState.EVENT) {
+                time(g, "activeSince", a.activeSince());
+            }
+            if (a.state() == AlertState.CLEARED) {
+                g.writeNumberField("durationMs", a.activeDuration().toMillis());
+            }
+            if (!a.contributions().isEmpty()) {
+                g.writeArrayFieldStart("contributions");
+                for (Contribution c : a.contributions()) {
+                    g.writeStartObject();
+                    g.writeStringField("signal", c.signal());
+                    number(g, "score", c.score());
+                    number(g, "deviation", c.deviation());
+                    number(g, "expected", c.expected());
+                    g.writeStringField("direction", c.direction());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
         });
     }
 

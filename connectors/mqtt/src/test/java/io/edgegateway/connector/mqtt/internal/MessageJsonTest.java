@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.AlertState;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Explanation;
 import io.edgegateway.api.HealthReport;
 import io.edgegateway.api.MaintenanceEstimate;
@@ -33,12 +35,34 @@ class MessageJsonTest {
         Map<String, Object> m = Json.object(MessageJson.alert(a, "line-1"));
         assertThat(m.keySet()).containsExactly("alertId", "gatewayId", "assetId", "signal", "detector",
                 "detectorVersion", "severity", "score", "baseline", "value", "unit", "observedTime", "detectionTime",
-                "message");
+                "message", "state");
         assertThat(m).contains(entry("alertId", "id-1"), entry("gatewayId", "line-1"), entry("assetId", "pump-1"),
                 entry("signal", "temp"), entry("detector", "threshold"), entry("detectorVersion", "0.1.0"),
                 entry("severity", "CRITICAL"), entry("score", 7.5), entry("baseline", 80.0), entry("value", 87.5),
                 entry("unit", "degC"), entry("observedTime", "2024-05-01T12:00:00Z"),
-                entry("detectionTime", "2024-05-01T12:00:00.004Z"), entry("message", "above high limit \"80\"\n"));
+                entry("detectionTime", "2024-05-01T12:00:00.004Z"), entry("message", "above high limit \"80\"\n"),
+                entry("state", "event"));
+    }
+
+    @Test
+    void heldAlarmsSayWhenTheyBecameActiveHowLongAndWhichSignalsDriveThem() {
+        Instant since = OBSERVED.minusSeconds(38 * 60);
+        List<Contribution> contributions = List.of(new Contribution("vibration", 4.2, 3.1, 2.5),
+                new Contribution("flow", 1.3, -1.2, 40.0));
+        Alert raised = new Alert("id-2", "pump-3", "vibration", "health", "0.1.0", Severity.WARNING, 2.0, 1.0, 5.1,
+                "mm/s", since, DETECTED, "abnormal", AlertState.RAISED, since, contributions);
+        Map<String, Object> r = Json.object(MessageJson.alert(raised, "line-1"));
+        assertThat(r).containsEntry("state", "raised").containsEntry("activeSince", since.toString())
+                .doesNotContainKey("durationMs");
+        assertThat(r.get("contributions")).isEqualTo(List.of(
+                Map.of("signal", "vibration", "score", 4.2, "deviation", 3.1, "expected", 2.5, "direction", "up"),
+                Map.of("signal", "flow", "score", 1.3, "deviation", -1.2, "expected", 40.0, "direction", "down")));
+
+        Alert cleared = new Alert("id-3", "pump-3", "vibration", "health", "0.1.0", Severity.INFO, 0.5, 1.0, 2.6,
+                "mm/s", OBSERVED, DETECTED, "back to normal", AlertState.CLEARED, since, List.of());
+        Map<String, Object> c = Json.object(MessageJson.alert(cleared, "line-1"));
+        assertThat(c).containsEntry("state", "cleared").containsEntry("activeSince", since.toString())
+                .containsEntry("durationMs", 38L * 60 * 1000).doesNotContainKey("contributions");
     }
 
     @Test

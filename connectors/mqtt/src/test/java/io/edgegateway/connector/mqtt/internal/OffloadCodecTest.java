@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.AlertState;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Explanation;
 import io.edgegateway.api.Severity;
 import io.edgegateway.connector.mqtt.internal.offload.OffloadCodec;
@@ -51,6 +54,17 @@ class OffloadCodecTest {
         Request back = OffloadCodec.parseRequest(json);
         assertThat(back).isEqualTo(request());
         assertThat(back.context()).isEqualTo(CONTEXT); // byte for byte: explainers parse it, not the transport
+    }
+
+    @Test
+    void aHeldAlarmTravelsWithItsStateAndContributions() {
+        Instant since = ALERT.observedTime().minusSeconds(600);
+        Alert a = new Alert("a-3", "pump-3", "vibration", "health", "0.1.0", Severity.WARNING, 2.5, 1.0, 5.5,
+                "mm/s", ALERT.observedTime(), ALERT.detectionTime(), "abnormal", AlertState.RAISED, since,
+                List.of(new Contribution("vibration", 3.5, 2.9, 2.0), new Contribution("flow", 0.4, -0.5, 40)));
+        Request r = OffloadCodec.parseRequest(OffloadCodec.request(new Request("r-3", "g", "gateway/g/offload/reply",
+                10, a, "{}")));
+        assertThat(r.alert()).isEqualTo(a);
     }
 
     @Test

@@ -19,6 +19,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.AlertState;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Explanation;
 import io.edgegateway.api.Severity;
 import io.edgegateway.connector.mqtt.internal.MessageJson;
@@ -203,7 +205,30 @@ public final class OffloadCodec {
         return new Alert(f.text("alertId"), f.text("assetId"), f.text("signal"), f.text("detector"),
                 f.optionalText("detectorVersion"), f.severity("severity"), f.number("score"), f.number("baseline"),
                 f.number("value"), f.optionalText("unit"), f.time("observedTime"), f.time("detectionTime"),
-                f.optionalText("message"));
+                f.optionalText("message"), f.state("state"),
+                f.m().get("activeSince") == null ? null : f.time("activeSince"), contributions(f));
+    }
+
+    /** The optional contributions of an asset-level alert (since API 1.3); absent: none. */
+    private static List<Contribution> contributions(Fields f) {
+        Object v = f.m().get("contributions");
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> list)) {
+            throw f.bad("contributions: expected an array");
+        }
+        List<Contribution> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map<?, ?> c)) {
+                throw f.bad("contributions[" + i + "]: expected an object");
+            }
+            @SuppressWarnings("unchecked")
+            Fields cf = f.nested("contributions[" + i + "]", (Map<String, Object>) c);
+            out.add(new Contribution(cf.text("signal"), cf.number("score"), cf.number("deviation"),
+                    cf.number("expected")));
+        }
+        return out;
     }
 
     /** Typed access to the fields of one object; every error names the message and the field. */
@@ -278,6 +303,19 @@ public final class OffloadCodec {
                 return Severity.valueOf(s);
             } catch (IllegalArgumentException e) {
                 throw bad(field + ": '" + s + "' is not INFO, WARNING or CRITICAL");
+            }
+        }
+
+        /** An alert's state; absent (a gateway before API 1.3): an event. */
+        AlertState state(String field) {
+            String s = optionalText(field);
+            if (s.isEmpty()) {
+                return AlertState.EVENT;
+            }
+            try {
+                return AlertState.valueOf(s.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw bad(field + ": '" + s + "' is not event, raised or cleared");
             }
         }
 

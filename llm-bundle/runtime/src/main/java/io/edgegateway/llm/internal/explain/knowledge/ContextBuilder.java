@@ -13,6 +13,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Quality;
 import io.edgegateway.api.TelemetrySample;
 
@@ -41,8 +42,10 @@ import io.edgegateway.api.TelemetrySample;
  *       sample is inside (a lower bound); 0 when unknown;</li>
  *   <li>slopePerMin: a drift's fitted ramp slope; otherwise the least-squares slope from the latest in-band sample
  *       to the alert (over the newer half when the alert's own value is in band);</li>
- *   <li>others: the asset's other signals whose latest value (at or before the alert) is beyond ± 3 of their own
- *       reference sigma from their own reference median.</li>
+ *   <li>others: for an alert with contributions (an asset health model's), the signals it names as outside their
+ *       own normal range (score above 1), with their direction; otherwise the asset's other signals whose latest
+ *       value (at or before the alert) is beyond ± 3 of their own reference sigma from their own reference median.
+ *       </li>
  * </ul>
  */
 public final class ContextBuilder {
@@ -191,11 +194,20 @@ public final class ContextBuilder {
         }
 
         Map<String, String> others = new TreeMap<>();
-        for (Map.Entry<String, Ring> e : signals.entrySet()) {
-            if (!e.getKey().equals(alert.signal())) {
-                String dir = deviating(e.getValue().snapshot().until(at));
-                if (dir != null) {
-                    others.put(kbName(e.getKey()), dir);
+        if (!alert.contributions().isEmpty()) {
+            // an asset-level detection (health model) says itself which signals are outside their normal range
+            for (Contribution c : alert.contributions()) {
+                if (c.score() > 1 && !c.signal().equals(alert.signal())) {
+                    others.put(kbName(c.signal()), c.direction());
+                }
+            }
+        } else {
+            for (Map.Entry<String, Ring> e : signals.entrySet()) {
+                if (!e.getKey().equals(alert.signal())) {
+                    String dir = deviating(e.getValue().snapshot().until(at));
+                    if (dir != null) {
+                        others.put(kbName(e.getKey()), dir);
+                    }
                 }
             }
         }
