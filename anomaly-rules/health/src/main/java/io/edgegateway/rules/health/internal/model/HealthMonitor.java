@@ -114,12 +114,22 @@ public final class HealthMonitor {
         return statistics[i];
     }
 
-    /** The details of the last tick: the worst statistic and every signal's contribution, largest first. */
+    /**
+     * The details of the last tick: the worst statistic and every signal's contribution, largest first. A signal's
+     * score is the larger of (a) its own windowed level over its own limit and (b) its reconstruction-based
+     * contribution to the SPE of the windowed mean vector (Alcala &amp; Qin 2009: how much of the residual goes away
+     * when this signal alone is corrected) over the level-SPE limit, so a signal that breaks the correlations
+     * comes first even while its level is still inside its own normal range.
+     */
     public Assessment assessment() {
         List<Assessment.Contribution> contributions = new ArrayList<>(m);
         Pca level = model.level();
+        double[] residual = level.residual(levelMeans);
+        double speLimit = model.limit(1);
         for (int j = 0; j < m; j++) {
-            double score = statistics[HealthModel.JOINT_STATISTICS + j] / model.limit(HealthModel.JOINT_STATISTICS + j);
+            double own = statistics[HealthModel.JOINT_STATISTICS + j] / model.limit(HealthModel.JOINT_STATISTICS + j);
+            double rbc = residual[j] * residual[j] / level.residualShare(j);
+            double score = Math.max(own, rbc / speLimit);
             contributions.add(new Assessment.Contribution(model.signals().get(j), score, levelMeans[j],
                     level.mean(j)));
         }

@@ -172,6 +172,27 @@ public final class Pca {
         return Math.max(0, length2 - explained);
     }
 
+    /** The part of a standardised vector outside the model subspace. */
+    double[] residual(double[] z) {
+        double[] e = z.clone();
+        for (int k = 0; k < retained; k++) {
+            double score = dot(loadings[k], z);
+            for (int j = 0; j < e.length; j++) {
+                e[j] -= score * loadings[k][j];
+            }
+        }
+        return e;
+    }
+
+    /** {@code 1 - sum_k<a p_kj²}: the share of signal j's own direction that lies in the residual subspace. */
+    double residualShare(int signal) {
+        double inModel = 0;
+        for (int k = 0; k < retained; k++) {
+            inModel += loadings[k][signal] * loadings[k][signal];
+        }
+        return Math.max(1e-9, 1 - inModel);
+    }
+
     /** Eigenvalues of the residual subspace (for the Jackson-Mudholkar SPE limit). */
     double[] residualEigenvalues() {
         return Arrays.copyOfRange(eigenvalues, retained, eigenvalues.length);
