@@ -37,6 +37,11 @@ import picocli.CommandLine.Option;
             "Memory per signal: measured, as the heap growth (after GC) from holding --instances scorers that each"
                     + " scored 2,000 samples (so their histories are full), divided by their number; the scorer's"
                     + " own estimate from its array lengths is printed beside it.",
+            "Asset health model (rules-health), for assets of --health-signals signals (synthetic, seeded):"
+                    + " learning time for 2,000 ticks; asset-ticks/s on one thread through the rule's own per-asset"
+                    + " path (every sample of every signal, aligned per tick, judged, alarm held) and through the"
+                    + " model alone; heap per monitored asset, each with its own model (200 assets, 50 at 200"
+                    + " signals). Beside it, the EWMA rule's samples/s divided by the asset's signals.",
             "Baseline: the same for rules-basic's EWMA z-score detector (EwmaSignalDetector.update on a"
                     + " TelemetrySample), loaded from rules-basic's jar in the distribution or the local Maven"
                     + " repository; skipped when not found.",
@@ -56,6 +61,10 @@ public final class DetectorBench implements Callable<Integer> {
     @Option(names = "--instances", paramLabel = "N", defaultValue = "2000",
             description = "Scorers held for the memory measurement (default 2000).")
     private int instances;
+
+    @Option(names = "--health-signals", paramLabel = "N,N", split = ",", defaultValue = "20,50,200",
+            description = "Asset sizes (signals) for the asset health model's part (default: ${DEFAULT-VALUE}).")
+    private int[] healthSignals;
 
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     private boolean json;
@@ -127,6 +136,14 @@ public final class DetectorBench implements Callable<Integer> {
         result.put("ewma_samples_per_s", Math.round(ewmaRate));
         result.put("ewma_bytes_per_signal_measured", ewmaBytes);
         result.put("throughput_ratio_conformal_to_ewma", Bench.round(rate / ewmaRate, 3));
+        List<Map<String, Object>> health = new java.util.ArrayList<>();
+        for (int n : healthSignals) {
+            Map<String, Object> h = HealthModelBench.run(n, warmupSeconds, durationSeconds, n >= 200 ? 50 : 200);
+            // the baseline beside it: the EWMA rule's per-sample rate, as asset-ticks of n signals
+            h.put("ewma_asset_ticks_per_s_equivalent", Math.round(ewmaRate / n));
+            health.add(h);
+        }
+        result.put("health_model", health);
         if (json) {
             System.out.println(new ObjectMapper().writeValueAsString(result));
         } else {

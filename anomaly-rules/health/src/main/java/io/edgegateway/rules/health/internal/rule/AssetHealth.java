@@ -43,17 +43,17 @@ import io.edgegateway.rules.health.internal.model.HealthMonitor;
  * <p>Thread-safe: the pipeline calls {@link #accept} for every signal of the asset (one thread at a time in
  * practice); the health reporter reads {@link #status} from another thread.
  */
-final class AssetHealth {
+public final class AssetHealth {
 
-    enum Phase { LEARNING, FITTING, MONITORING, FAILED }
+    public enum Phase { LEARNING, FITTING, MONITORING, FAILED }
 
     /** What the health reporter shows of an asset. */
-    record Status(String assetId, Phase phase, int learntTicks, int learnTicks, List<String> staleSignals,
+    public record Status(String assetId, Phase phase, int learntTicks, int learnTicks, List<String> staleSignals,
                   List<String> ignoredSignals, Instant alarmSince, double index, String problem) {
     }
 
     /** Where frozen models go, and what happens when a fit or a store fails (logging, counters). */
-    interface Listener {
+    public interface Listener {
         void learnt(String assetId, HealthModel model, long fitMillis);
 
         void failed(String assetId, String problem, Exception cause);
@@ -91,7 +91,8 @@ final class AssetHealth {
     long ticksSkipped;
     long learningRestarts;
 
-    AssetHealth(String assetId, HealthRuleSettings settings, HealthModel stored, Executor fitter, Listener listener) {
+    public AssetHealth(String assetId, HealthRuleSettings settings, HealthModel stored, Executor fitter,
+                       Listener listener) {
         this.assetId = assetId;
         this.settings = settings;
         this.fitter = fitter;
@@ -101,7 +102,7 @@ final class AssetHealth {
         }
     }
 
-    synchronized Detection accept(TelemetrySample sample) {
+    public synchronized Detection accept(TelemetrySample sample) {
         long t = sample.sourceTime().toEpochMilli();
         Detection detection = null;
         if (tickEnd == Long.MIN_VALUE) {
@@ -264,7 +265,7 @@ final class AssetHealth {
         return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
     }
 
-    synchronized Status status() {
+    public synchronized Status status() {
         int learntTicks = phase == Phase.LEARNING ? learnt.size() : settings.learnTicks();
         return new Status(assetId, phase, learntTicks, settings.learnTicks(), List.copyOf(stale),
                 List.copyOf(ignored), alarm != null && alarm.active() ? alarmSince : null, index, problem);

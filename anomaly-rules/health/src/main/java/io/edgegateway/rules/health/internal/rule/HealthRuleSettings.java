@@ -15,11 +15,11 @@ import io.edgegateway.rules.health.internal.model.HealthModelSettings;
  *                          stored models again (rollback)
  * @param maxContributions  contributions carried by an alert
  */
-record HealthRuleSettings(long tickMillis, int learnTicks, long signalTimeoutMillis, HealthModelSettings model,
+public record HealthRuleSettings(long tickMillis, int learnTicks, long signalTimeoutMillis, HealthModelSettings model,
                           int raiseCount, int raiseWindow, int clearTicks, double clearBelow, int generation,
                           Severity severity, Quality minQuality, int maxContributions) {
 
-    HealthRuleSettings {
+    public HealthRuleSettings {
         if (tickMillis < 10) {
             throw new IllegalArgumentException("setting 'tick.ms' = " + tickMillis + " must be >= 10");
         }
