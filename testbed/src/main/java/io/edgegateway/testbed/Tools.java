@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "./gateway", mixinStandardHelpOptions = true,
         description = "Edge Gateway testbed: demo, plant simulator and benchmarks.",
         subcommands = {DemoCommand.class, SimulatorCommand.class, BenchCommand.class, NabScoreCommand.class,
-            NabRunCommand.class, DetectCommand.class, RulCommand.class,
+            NabRunCommand.class, DetectCommand.class, io.edgegateway.testbed.detect.FitCommand.class, RulCommand.class,
             io.edgegateway.testbed.opcua.OpcUaServerCommand.class,
             io.edgegateway.testbed.explain.ExplainCommand.class,
             io.edgegateway.testbed.explain.ExplainEvalCommand.class})

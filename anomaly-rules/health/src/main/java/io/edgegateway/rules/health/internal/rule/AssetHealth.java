@@ -143,7 +143,7 @@ public final class AssetHealth {
     /** Judges (or learns) the tick that just ended; a detection when the alarm changed. */
     private Detection closeTick() {
         ticks++;
-        if (phase == Phase.FITTING) {
+        if (phase == Phase.FITTING && fit != null) {
             installFitWhenDone();
         }
         List<String> signals = phase == Phase.LEARNING ? new ArrayList<>(slots.keySet()) : modelSignals();
@@ -215,6 +215,8 @@ public final class AssetHealth {
     }
 
     private void freeze(HealthModel frozen) {
+        fit = null;
+        learnt = new ArrayList<>();
         model = frozen;
         monitor = frozen.newMonitor();
         alarm = new AlarmState(settings.raiseCount(), settings.raiseWindow(), settings.clearTicks(),
@@ -263,6 +265,32 @@ public final class AssetHealth {
             return (s / 60) + " min";
         }
         return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
+    }
+
+    /**
+     * Hot swap: judges from the next tick on with {@code replacement} (a fitted model of the asset's type), with a
+     * fresh window and alarm state; null: back to learning by itself. An alarm active before the swap is not cleared
+     * by it: the new model raises it again if the asset is still abnormal.
+     */
+    public synchronized void swap(HealthModel replacement) {
+        if (replacement != null) {
+            freeze(replacement);
+            return;
+        }
+        model = null;
+        monitor = null;
+        alarm = null;
+        alarmSince = null;
+        learnt = new ArrayList<>();
+        learningSignals = new ArrayList<>();
+        phase = Phase.LEARNING;
+    }
+
+    /** {@link #swap} unless {@code replacement} is the model already in use. */
+    public synchronized void adopt(HealthModel replacement) {
+        if (replacement != model) {
+            swap(replacement);
+        }
     }
 
     public synchronized Status status() {

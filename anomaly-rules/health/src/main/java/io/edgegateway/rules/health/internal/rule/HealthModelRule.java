@@ -126,6 +126,11 @@ public class HealthModelRule implements Detector {
                 + " the gateway home; empty: data/health/<alias>.")
         String model_dir() default "";
 
+        @AttributeDefinition(name = "Asset type", description = "When set, the assets use the fitted model of this"
+                + " type from a model bundle (./gateway fit) instead of learning by themselves, and switch when the"
+                + " bundle is updated; until one is installed they learn as usual. Empty: each asset learns.")
+        String asset_type() default "";
+
         @AttributeDefinition(name = "Contributions", description = "Contributing signals carried by an alert.")
         int contributions() default 5;
 
@@ -144,6 +149,8 @@ public class HealthModelRule implements Detector {
     private final ExecutorService fitter;
     private final Map<String, AssetHealth> assets = new ConcurrentHashMap<>();
     private final ServiceRegistration<HealthReporter> reporter;
+    private final String assetType;
+    private final FittedModels fitted;
     private final java.util.concurrent.atomic.LongAdder modelsLearnt = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder modelsLoaded = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder modelFailures = new java.util.concurrent.atomic.LongAdder();
@@ -168,6 +175,14 @@ public class HealthModelRule implements Detector {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(HealthReporter.NAME, "health-model-" + alias);
         this.reporter = context.registerService(HealthReporter.class, this::health, props);
+        this.assetType = config.asset_type().isBlank() ? null : config.asset_type().trim();
+        if (assetType != null) {
+            fitted = new FittedModels(context, assetType, serving -> assets.values().forEach(
+                    a -> a.adopt(serving.map(FittedModels.Fitted::model).orElse(null))));
+            fitted.open();
+        } else {
+            fitted = null;
+        }
         LOG.info("Health model '{}' for assets {}: tick {} ms, learning {} ticks, generation {}, models in {}", alias,
                 config.detector_asset(), settings.tickMillis(), settings.learnTicks(), settings.generation(),
                 store.dir());
@@ -175,6 +190,9 @@ public class HealthModelRule implements Detector {
 
     @Deactivate
     void deactivate() {
+        if (fitted != null) {
+            fitted.close();
+        }
         reporter.unregister();
         fitter.shutdownNow();
         try {
@@ -216,11 +234,21 @@ public class HealthModelRule implements Detector {
     @Override
     public SignalDetector create(SignalKey key) {
         AssetHealth asset = assets.computeIfAbsent(key.assetId(), this::commission);
+        if (fitted != null) {
+            // a fitted model that arrived while this asset was being commissioned
+            fitted.serving().ifPresent(f -> asset.adopt(f.model()));
+        }
         return asset::accept;
     }
 
     private AssetHealth commission(String assetId) {
         HealthModel stored = null;
+        Optional<FittedModels.Fitted> fit = fitted == null ? Optional.empty() : fitted.serving();
+        if (fit.isPresent()) {
+            LOG.info("Health model '{}': {} monitored with the fitted model of asset type '{}' ({})", alias, assetId,
+                    assetType, fit.get().describe());
+            return newAsset(assetId, fit.get().model());
+        }
         try {
             Optional<HealthModelJson.Loaded> loaded = store.load(assetId, settings.generation());
             if (loaded.isPresent()) {
@@ -244,7 +272,11 @@ public class HealthModelRule implements Detector {
                         + " learning afresh", alias, assetId, e.getMessage(), moveFailed.getMessage());
             }
         }
-        return new AssetHealth(assetId, settings, stored, fitter, new AssetHealth.Listener() {
+        return newAsset(assetId, stored);
+    }
+
+    private AssetHealth newAsset(String assetId, HealthModel model) {
+        return new AssetHealth(assetId, settings, model, fitter, new AssetHealth.Listener() {
             @Override
             public void learnt(String id, HealthModel model, long fitMillis) {
                 modelsLearnt.increment();
@@ -308,8 +340,13 @@ public class HealthModelRule implements Detector {
                         s.ignoredSignals()));
             }
         }
-        String detail = "generation " + settings.generation() + ", " + monitoring + " monitored, " + learning
-                + " learning" + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
+        if (fitted != null) {
+            fitted.rejected().values().forEach(why -> problems.add("model bundle rejected: " + why));
+        }
+        String source = fitted == null ? "generation " + settings.generation()
+                : "asset type " + assetType + " " + fitted.serving().map(f -> "fitted model " + f.describe())
+                        .orElse("without fitted model (learning)");
+        String detail = source + ", " + monitoring + " monitored, " + learning + " learning" + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
         return new HealthReport(problems.isEmpty(), detail, counters);
     }
