@@ -3,6 +3,7 @@ package io.edgegateway.testbed.nab;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -82,6 +83,22 @@ public final class Labels {
     /** The windows of a data file, in time order; empty for a file without anomalies or not in the labels. */
     public List<Window> windows(String file) {
         return windows.getOrDefault(file, List.of());
+    }
+
+    /**
+     * The labels of the given files only: what a tuning step may see of one half of the corpus.
+     *
+     * @throws NabException when a file is not in these labels
+     */
+    public Labels only(Collection<String> files) {
+        Map<String, List<Window>> subset = new LinkedHashMap<>();
+        for (String file : files) {
+            if (!windows.containsKey(file)) {
+                throw new NabException("no labels for " + file);
+            }
+            subset.put(file, windows.get(file));
+        }
+        return new Labels(subset);
     }
 
     public boolean contains(String file) {
