@@ -29,10 +29,12 @@ public record Assessment(double index, String worst, List<Contribution> contribu
      * One signal's part in the deviation.
      *
      * @param signal   the signal
-     * @param score    its windowed level statistic over its own limit (above 1: this signal alone is abnormal)
-     * @param sigmas   its mean over the level window, in standard deviations of normal operation from the normal
-     *                 mean (the sign is the direction: positive above normal)
-     * @param expected its mean during normal operation
+     * @param score    how abnormal the signal is by itself, over its limit (above 1: abnormal on its own): its
+     *                 level, or its level against what the other signals say it should be, whichever is larger
+     * @param sigmas   how far its mean over the level window is from what the model expects of it, in standard
+     *                 deviations (the sign is the direction: positive above)
+     * @param expected what the model expects of it over the window: its normal mean, or, when it is judged against
+     *                 the other signals, what they say it should be
      */
     public record Contribution(String signal, double score, double sigmas, double expected) {
 

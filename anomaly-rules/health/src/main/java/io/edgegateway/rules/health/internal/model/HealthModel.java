@@ -34,13 +34,16 @@ public final class HealthModel {
     private final Pca level;
     private final Pca dynamics;
     private final double[] limits;
+    private final double[] residualLimits;
     private final int learntRows;
 
     HealthModel(List<String> signals, HealthModelSettings settings, Pca level, Pca dynamics, double[] limits,
-                int learntRows) {
-        if (signals.size() != level.dimension() || limits.length != JOINT_STATISTICS + signals.size()) {
+                double[] residualLimits, int learntRows) {
+        if (signals.size() != level.dimension() || limits.length != JOINT_STATISTICS + signals.size()
+                || residualLimits.length != signals.size()) {
             throw new IllegalArgumentException("model parts of different sizes");
         }
+        this.residualLimits = residualLimits.clone();
         this.signals = List.copyOf(signals);
         this.settings = settings;
         this.level = level;
@@ -85,6 +88,14 @@ public final class HealthModel {
     /** The limit of statistic {@code i}. */
     public double limit(int i) {
         return limits[i];
+    }
+
+    /**
+     * The limit of signal {@code j}'s squared conditional residual over the level window (it ranks contributions;
+     * it does not raise alarms).
+     */
+    public double residualLimit(int j) {
+        return residualLimits[j];
     }
 
     /** A fresh monitor: the state of one asset's stream. */

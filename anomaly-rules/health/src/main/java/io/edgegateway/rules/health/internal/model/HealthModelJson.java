@@ -54,6 +54,11 @@ public final class HealthModelJson {
                 limits[i] = model.limit(i);
             }
             numbers(g, "limits", limits);
+            double[] residualLimits = new double[model.signals().size()];
+            for (int j = 0; j < residualLimits.length; j++) {
+                residualLimits[j] = model.residualLimit(j);
+            }
+            numbers(g, "residualLimits", residualLimits);
             pca(g, "level", model.level());
             pca(g, "dynamics", model.dynamics());
             g.writeObjectFieldStart("meta");
@@ -97,6 +102,7 @@ public final class HealthModelJson {
             throw new IOException(source + ": settings: " + e.getMessage(), e);
         }
         double[] limits = f.numbers("limits", HealthModel.JOINT_STATISTICS + signals.size());
+        double[] residualLimits = f.numbers("residualLimits", signals.size());
         Pca level = f.object("level").pca(signals.size());
         Pca dynamics = f.object("dynamics").pca(signals.size());
         Map<String, String> meta = new LinkedHashMap<>();
@@ -104,7 +110,8 @@ public final class HealthModelJson {
         if (metaObject instanceof Map<?, ?> mm) {
             mm.forEach((k, v) -> meta.put(String.valueOf(k), String.valueOf(v)));
         }
-        return new Loaded(new HealthModel(signals, settings, level, dynamics, limits, (int) f.number("learntRows")),
+        return new Loaded(new HealthModel(signals, settings, level, dynamics, limits, residualLimits,
+                (int) f.number("learntRows")),
                 meta);
     }
 

@@ -43,6 +43,9 @@ public final class HealthModelLearner {
         double quantile = 1 - settings.falseAlarmRate() / statistics;
         int skip = Math.max(settings.levelWindow(), settings.dynamicsWindow()) - 1;
         double[] limits = new double[statistics];
+        int m = signals.size();
+        double[] residualLimits = new double[m];
+        double residualQuantile = 1 - settings.falseAlarmRate() / m;
         for (int k = 0; k < settings.folds(); k++) {
             int lo = (int) ((long) k * n / settings.folds());
             int hi = (int) ((long) (k + 1) * n / settings.folds());
@@ -53,30 +56,42 @@ public final class HealthModelLearner {
             if (hi < n) {
                 segments.add(slice(rows, hi, n));
             }
-            HealthModel foldModel = fit(signals, segments, settings, new double[statistics], n - (hi - lo));
+            HealthModel foldModel = fit(signals, segments, settings, new double[statistics], new double[m],
+                    n - (hi - lo));
             HealthMonitor monitor = foldModel.newMonitor();
             int scored = hi - lo - skip;
             double[][] values = new double[statistics][Math.max(scored, 0)];
+            double[][] residuals = new double[m][Math.max(scored, 0)];
+            double[] residual = new double[m];
+            double[] expected = new double[m];
             for (int r = lo; r < hi; r++) {
                 monitor.update(rows[r]);
                 if (r - lo >= skip) {
                     for (int i = 0; i < statistics; i++) {
                         values[i][r - lo - skip] = monitor.statistic(i);
                     }
+                    foldModel.level().conditional(monitor.levelMeans(), residual, expected);
+                    for (int j = 0; j < m; j++) {
+                        residuals[j][r - lo - skip] = residual[j] * residual[j];
+                    }
                 }
             }
             for (int i = 0; i < statistics; i++) {
                 limits[i] = Math.max(limits[i], ScaledChiSquare.limit(values[i], scored, quantile));
             }
+            for (int j = 0; j < m; j++) {
+                residualLimits[j] = Math.max(residualLimits[j], ScaledChiSquare.limit(residuals[j], scored,
+                        residualQuantile));
+            }
         }
         List<double[][]> all = new ArrayList<>();
         all.add(rows);
-        return fit(signals, all, settings, limits, n);
+        return fit(signals, all, settings, limits, residualLimits, n);
     }
 
     /** Both component models on contiguous segments (changes are taken within a segment, never across a gap). */
     private static HealthModel fit(List<String> signals, List<double[][]> segments, HealthModelSettings settings,
-                                   double[] limits, int rowCount) {
+                                   double[] limits, double[] residualLimits, int rowCount) {
         List<double[]> levelRows = new ArrayList<>();
         List<double[]> changeRows = new ArrayList<>();
         for (double[][] segment : segments) {
@@ -94,7 +109,7 @@ public final class HealthModelLearner {
         Pca level = Pca.fit(levelRows.toArray(new double[0][]), settings.varianceShare());
         Pca dynamics = Pca.fit(changeRows.toArray(new double[0][]), settings.dynamicsVarianceShare());
         // the model of changes is centred on the mean change of the learning data (a drift it saw is normal)
-        return new HealthModel(signals, settings, level, dynamics, limits, rowCount);
+        return new HealthModel(signals, settings, level, dynamics, limits, residualLimits, rowCount);
     }
 
     private static double[][] slice(double[][] rows, int from, int to) {

@@ -50,8 +50,9 @@ public final class HealthMonitor {
 
     /**
      * Takes the next tick (one value per signal, in {@link HealthModel#signals()} order, all finite) and returns
-     * the health index: the worst statistic over its limit (above 1: abnormal). Windows that have not filled yet
-     * average what they have.
+     * the health index: the worst statistic over its limit (above 1: abnormal). Until both windows are full the
+     * index is 0 (not judged): the average of a partial window varies more than the limits, which were set on full
+     * windows, allow, so a fresh monitor would raise false alarms in its first ticks.
      */
     public double update(double[] x) {
         if (x.length != m) {
@@ -89,6 +90,9 @@ public final class HealthMonitor {
         }
         index = 0;
         worst = 0;
+        if (!ready()) {
+            return index;
+        }
         for (int i = 0; i < statistics.length; i++) {
             double ratio = statistics[i] / model.limit(i);
             if (ratio > index) {
@@ -97,6 +101,11 @@ public final class HealthMonitor {
             }
         }
         return index;
+    }
+
+    /** Both windows are full: the index is judged. */
+    public boolean ready() {
+        return ticks >= Math.max(levelWindow, dynamicsWindow);
     }
 
     /** Ticks taken so far. */
@@ -116,25 +125,32 @@ public final class HealthMonitor {
 
     /**
      * The details of the last tick: the worst statistic and every signal's contribution, largest first. A signal's
-     * score is the larger of (a) its own windowed level over its own limit and (b) its reconstruction-based
-     * contribution to the SPE of the windowed mean vector (Alcala &amp; Qin 2009: how much of the residual goes away
-     * when this signal alone is corrected) over the level-SPE limit, so a signal that breaks the correlations
-     * comes first even while its level is still inside its own normal range.
+     * score is the larger of (a) its own windowed level over its own limit and (b) its windowed level against what
+     * the other signals say it should be (the conditional residual, {@link Pca#conditional}) over that residual's
+     * limit, so a signal that breaks the correlations comes first even while its level is inside its own normal
+     * range; its deviation and expected value are those of whichever of the two scores higher.
      */
     public Assessment assessment() {
         List<Assessment.Contribution> contributions = new ArrayList<>(m);
         Pca level = model.level();
-        double[] residual = level.residual(levelMeans);
-        double speLimit = model.limit(1);
+        double[] residual = new double[m];
+        double[] expected = new double[m];
+        level.conditional(levelMeans, residual, expected);
         for (int j = 0; j < m; j++) {
             double own = statistics[HealthModel.JOINT_STATISTICS + j] / model.limit(HealthModel.JOINT_STATISTICS + j);
-            double rbc = residual[j] * residual[j] / level.residualShare(j);
-            double score = Math.max(own, rbc / speLimit);
-            contributions.add(new Assessment.Contribution(model.signals().get(j), score, levelMeans[j],
-                    level.mean(j)));
+            double conditional = residual[j] * residual[j] / model.residualLimit(j);
+            boolean byOthers = conditional > own;
+            double expectedZ = byOthers ? expected[j] : 0;
+            contributions.add(new Assessment.Contribution(model.signals().get(j), Math.max(own, conditional),
+                    byOthers ? residual[j] : levelMeans[j], level.mean(j) + level.scale(j) * expectedZ));
         }
         contributions.sort(Comparator.comparingDouble(Assessment.Contribution::score).reversed());
         return new Assessment(index, model.statisticName(worst), contributions);
+    }
+
+    /** The windowed means of the standardised signals (for calibrating the conditional residuals' limits). */
+    double[] levelMeans() {
+        return levelMeans;
     }
 
     private static double mean(double[] ring, int count) {

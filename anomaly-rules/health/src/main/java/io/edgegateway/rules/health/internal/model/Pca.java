@@ -172,6 +172,32 @@ public final class Pca {
         return Math.max(0, length2 - explained);
     }
 
+    /**
+     * Each signal against what the others say of it: with the full correlation model (every component, the
+     * smallest eigenvalues floored at 1e-6 of the largest), {@code w = S⁻¹z} and {@code d_j = (S⁻¹)_jj}; signal j's
+     * conditional expectation given the others is {@code z_j - w_j/d_j} and its standardised residual
+     * {@code w_j/sqrt(d_j)} (the leave-one-out regression residual of sensor validation). Writes the residuals into
+     * {@code residual} and the expectations into {@code expected} (standardised units).
+     */
+    void conditional(double[] z, double[] residual, double[] expected) {
+        int m = z.length;
+        double floor = eigenvalues[0] * 1e-6;
+        double[] w = new double[m];
+        double[] d = new double[m];
+        for (int k = 0; k < m; k++) {
+            double l = Math.max(eigenvalues[k], floor);
+            double score = dot(loadings[k], z) / l;
+            for (int j = 0; j < m; j++) {
+                w[j] += score * loadings[k][j];
+                d[j] += loadings[k][j] * loadings[k][j] / l;
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            residual[j] = w[j] / Math.sqrt(d[j]);
+            expected[j] = z[j] - w[j] / d[j];
+        }
+    }
+
     /** The part of a standardised vector outside the model subspace. */
     double[] residual(double[] z) {
         double[] e = z.clone();

@@ -269,21 +269,11 @@ public final class AssetHealth {
 
     /**
      * Hot swap: judges from the next tick on with {@code replacement} (a fitted model of the asset's type), with a
-     * fresh window and alarm state; null: back to learning by itself. An alarm active before the swap is not cleared
-     * by it: the new model raises it again if the asset is still abnormal.
+     * fresh window and alarm state. An alarm active before the swap is not cleared by it: the new model raises it
+     * again if the asset is still abnormal.
      */
     public synchronized void swap(HealthModel replacement) {
-        if (replacement != null) {
-            freeze(replacement);
-            return;
-        }
-        model = null;
-        monitor = null;
-        alarm = null;
-        alarmSince = null;
-        learnt = new ArrayList<>();
-        learningSignals = new ArrayList<>();
-        phase = Phase.LEARNING;
+        freeze(java.util.Objects.requireNonNull(replacement, "replacement"));
     }
 
     /** {@link #swap} unless {@code replacement} is the model already in use. */

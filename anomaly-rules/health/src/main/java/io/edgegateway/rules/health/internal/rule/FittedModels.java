@@ -24,9 +24,9 @@ import io.edgegateway.rules.health.internal.model.ModelBundle;
 /**
  * The fitted models of one asset type found in model bundles ({@link ModelBundle#HEADER}). The newest valid bundle
  * serves; a bundle whose model cannot be read is rejected with one log line naming the bundle and the field, and
- * the model in service stays; removing the serving bundle falls back to the next newest (or to none: the assets
- * learn by themselves again). Every change of the serving model is handed to the listener, on the framework's
- * bundle-event thread.
+ * the model in service stays; removing the serving bundle falls back to the next newest, and with none left the
+ * model in service stays until a restart (then the assets learn by themselves). Every change of the serving model
+ * is handed to the listener, on the framework's bundle-event thread.
  */
 final class FittedModels {
 
@@ -125,15 +125,19 @@ final class FittedModels {
         Optional<Fitted> newest = valid.values().stream().max(Comparator.comparing(Fitted::version)
                 .thenComparingLong(Fitted::bundleId));
         Optional<Fitted> before = serving;
-        if (newest.isEmpty() && before.isPresent() && !rejected.isEmpty()) {
-            return; // a rejected update of the serving bundle: the model already loaded keeps serving
+        if (newest.isEmpty()) {
+            // the serving bundle is being updated (stopped, then started again), was replaced by a broken one, or
+            // was removed: the model already loaded keeps the assets monitored rather than sending them back to
+            // learning on whatever they do now; a restart without any model bundle learns afresh
+            before.ifPresent(f -> LOG.warn("Health model for asset type '{}': no valid model bundle at the moment;"
+                    + " {} stays in service", assetType, f.describe()));
+            return;
         }
-        boolean same = newest.map(Fitted::model).equals(before.map(Fitted::model));
+        if (newest.map(Fitted::model).equals(before.map(Fitted::model))) {
+            return;
+        }
         serving = newest;
-        if (!same) {
-            LOG.info("Health model for asset type '{}': {}", assetType, newest.map(f -> f.describe() + " in service")
-                    .orElse("no fitted model any more; assets learn by themselves"));
-            listener.accept(newest);
-        }
+        LOG.info("Health model for asset type '{}': {} in service", assetType, newest.get().describe());
+        listener.accept(newest);
     }
 }

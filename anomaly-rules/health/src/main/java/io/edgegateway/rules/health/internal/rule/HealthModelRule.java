@@ -128,7 +128,8 @@ public class HealthModelRule implements Detector {
 
         @AttributeDefinition(name = "Asset type", description = "When set, the assets use the fitted model of this"
                 + " type from a model bundle (./gateway fit) instead of learning by themselves, and switch when the"
-                + " bundle is updated; until one is installed they learn as usual. Empty: each asset learns.")
+                + " bundle is updated; until one is installed they learn as usual; when it is removed its model"
+                + " stays in service until a restart. Empty: each asset learns.")
         String asset_type() default "";
 
         @AttributeDefinition(name = "Contributions", description = "Contributing signals carried by an alert.")
@@ -177,8 +178,8 @@ public class HealthModelRule implements Detector {
         this.reporter = context.registerService(HealthReporter.class, this::health, props);
         this.assetType = config.asset_type().isBlank() ? null : config.asset_type().trim();
         if (assetType != null) {
-            fitted = new FittedModels(context, assetType, serving -> assets.values().forEach(
-                    a -> a.adopt(serving.map(FittedModels.Fitted::model).orElse(null))));
+            fitted = new FittedModels(context, assetType, serving -> serving.ifPresent(
+                    f -> assets.values().forEach(a -> a.adopt(f.model()))));
             fitted.open();
         } else {
             fitted = null;
