@@ -25,6 +25,7 @@ import io.edgegateway.testbed.harness.MqttRecorder;
 import io.edgegateway.testbed.simulator.CmapssReplay;
 import io.edgegateway.testbed.simulator.FaultSpec;
 import io.edgegateway.testbed.simulator.MqttPlantPublisher;
+import io.edgegateway.testbed.simulator.Scenarios;
 import io.edgegateway.testbed.simulator.SimulatorCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +39,10 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs the plant simulator and the real gateway against an MQTT broker and prints each alert.",
                 "Without --broker an embedded broker (Moquette) is started on a free loopback port.",
-                "Faults are injected at 20 s (vibration spike), 35 s (temperature drift), 50 s (stuck sensor).",
+                "Faults are injected at 20 s (vibration spike), 35 s (temperature drift), 50 s (stuck sensor); a slow"
+                        + " bearing wear of pump-1 from 60 s over 180 s (--wear-at, --wear-over) is watched by the"
+                        + " asset health model, fitted before the start on two hours of a healthy pump's history;"
+                        + " the summary prints each detector's delay on it.",
                 "C-MAPSS engines (--engines) are replayed to failure as assets engine-<unit>; the gateway's RUL "
                         + "estimates for them are printed as maintenance lines (on stderr with --json).",
                 "An OPC UA plant server (Milo) serves pump-2 and compressor-2, which exist only there, to the "
@@ -86,6 +90,15 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-opcua", description = "Do not start the OPC UA plant server (pump-2, compressor-2).")
     boolean noOpcUa;
 
+    @Option(names = "--wear-at", paramLabel = "SECONDS", defaultValue = "60", description = "A slow bearing wear of "
+            + "pump-1 starts then (it grows over --wear-over seconds), watched by the asset health model fitted on a "
+            + "healthy pump's history; 0: none. Only with the default faults (default: ${DEFAULT-VALUE}).")
+    double wearAtSeconds;
+
+    @Option(names = "--wear-over", paramLabel = "SECONDS", defaultValue = "180", description = "How long the wear "
+            + "grows to its full severity (default: ${DEFAULT-VALUE}).")
+    double wearOverSeconds;
+
     /** Seconds between RUL estimates of an engine in the demo's estimator configuration. */
     static final int RUL_INTERVAL_S = 4;
 
@@ -112,6 +125,10 @@ public final class DemoCommand implements Callable<Integer> {
             SimulatorCommand simulator = SimulatorCommand.forBroker(url).rate(rate).qos(1);
             if (faults != null) {
                 simulator.faultSpec(faults);
+            } else if (wearAtSeconds > 0) {
+                simulator.faultSpec(Scenarios.DEFAULT + "," + DemoHealthModel.ASSET + "/*:bearing_wear@"
+                        + wearAtSeconds + "+" + wearOverSeconds + "*1");
+                log.println(DemoHealthModel.install(home, dir));
             }
             // a missing file or unit fails here, before the gateway starts
             CmapssReplay replay = simulator.cmapssUnits(engineUnits()).cmapssCycleMillis(engineCycleMillis)
@@ -211,6 +228,7 @@ public final class DemoCommand implements Callable<Integer> {
                 return 1;
             }
             summary(log, alerts, scheduled, simStart);
+            DemoHealthModel.summary(log, alerts, scheduled, simStart);
             if (opcua != null) {
                 opcua.summary(log, alerts);
             }
@@ -251,10 +269,11 @@ public final class DemoCommand implements Callable<Integer> {
         String time = a.path("detectionTime").isTextual()
                 ? LocalTime.ofInstant(Instant.parse(a.path("detectionTime").asText()), ZoneId.systemDefault())
                 .format(CLOCK) : "";
+        String state = a.path("state").asText("event");
+        String detector = "[" + a.path("detector").asText() + (state.equals("event") ? "" : " " + state) + "]";
         return String.format(Locale.ROOT, "%s  %-8s  %-13s %-20s %10.2f %-5s  %-9s %s", time,
                 a.path("severity").asText(), a.path("assetId").asText(), a.path("signal").asText(),
-                a.path("value").asDouble(), a.path("unit").asText(), "[" + a.path("detector").asText() + "]",
-                a.path("message").asText());
+                a.path("value").asDouble(), a.path("unit").asText(), detector, a.path("message").asText());
     }
 
     /** The replayed engines' unit numbers; empty for {@code --engines none}. */

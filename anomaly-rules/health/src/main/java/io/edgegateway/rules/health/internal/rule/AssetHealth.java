@@ -249,7 +249,7 @@ public final class AssetHealth {
 
     private String raisedMessage(Assessment a) {
         String signals = a.top(3).stream().filter(c -> c.score() > 0.5)
-                .map(c -> String.format(Locale.ROOT, "%s %.1f sd %s normal", c.signal(), Math.abs(c.sigmas()),
+                .map(c -> String.format(Locale.ROOT, "%s %.1f sd %s expected", c.signal(), Math.abs(c.sigmas()),
                         c.direction()))
                 .collect(Collectors.joining(", "));
         return String.format(Locale.ROOT, "abnormal against its learnt normal behaviour (%s %.1fx its limit)%s",

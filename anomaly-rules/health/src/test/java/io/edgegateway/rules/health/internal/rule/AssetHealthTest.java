@@ -119,7 +119,7 @@ class AssetHealthTest {
         assertThat(r.contributions().get(0).signal()).isEqualTo("s3");
         assertThat(r.contributions().get(0).direction()).isEqualTo("up");
         assertThat(r.severity()).isEqualTo(Severity.WARNING);
-        assertThat(r.message()).contains("s3").contains("above normal");
+        assertThat(r.message()).contains("s3").contains("above expected");
         assertThat(asset.status().alarmSince()).isEqualTo(r.activeSince());
 
         List<Detection> after = new ArrayList<>();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Random;
@@ -18,6 +19,7 @@ import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 import io.edgegateway.api.Alert;
+import io.edgegateway.api.Contribution;
 import io.edgegateway.api.Quality;
 import io.edgegateway.api.Severity;
 import io.edgegateway.api.TelemetrySample;
@@ -157,6 +159,25 @@ class ContextBuilderTest {
         feed("pump-2", "vibration", N, k -> k < 190 ? 2 : 9); // another asset
         ExplainContext c = explain("ewma", Double.NaN, k -> k == N - 1 ? 65 : 60 + noise(0.5));
         assertThat(c.others()).containsExactly(Map.entry("speed", "down"), Map.entry("vibration", "up"));
+    }
+
+    @Test
+    void anAlertWithContributionsNamesTheModelsSignalsInsteadOfTheThreeSigmaRule() {
+        // the ±3 sigma rule would name vibration (a jump) and nothing else; the health model says flow (down) and
+        // motor_current (up) drive the deviation, and vibration is inside its range by the model's judgement
+        feed("pump-1", "vibration", N, k -> k < 190 ? 2 + noise(0.1) : 4);
+        feed("pump-1", "flow", N, k -> 120 + noise(1));
+        feed("pump-1", "motor_current", N, k -> 12 + noise(0.2));
+        feed("pump-1", "bearing_temperature", N, k -> 60 + noise(0.5));
+        Instant t = Instant.ofEpochMilli(T0 + 1000L * (N - 1));
+        Alert health = new Alert("a-2", "pump-1", "bearing_temperature", "health", "1.0", Severity.WARNING, 1.5, 1.0,
+                60, "degC", t, t, "abnormal", io.edgegateway.api.AlertState.RAISED, t.minusSeconds(30), List.of(
+                        new Contribution("bearing_temperature", 3.0, 2.5, 58),
+                        new Contribution("flow", 2.0, -1.8, 125),
+                        new Contribution("motor_current", 1.2, 1.1, 11.5),
+                        new Contribution("vibration", 0.4, 0.9, 2.1)));
+        ExplainContext c = builder.build(health, "pump", OptionalDouble.empty());
+        assertThat(c.others()).containsExactly(Map.entry("flow", "down"), Map.entry("motor_current", "up"));
     }
 
     @Test
