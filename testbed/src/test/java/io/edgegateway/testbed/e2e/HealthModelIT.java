@@ -262,6 +262,19 @@ class HealthModelIT {
             List<JsonNode> afterRestart = healthAlerts(f);
             assertThat(afterRestart).as("log:%n%s", f.gateway.logText()).hasSize(1);
             assertThat(afterRestart.get(0).path("state").asText()).isEqualTo("raised");
+
+            // re-learn on command (what remote config-set writes): a new generation learns afresh, the old model
+            // stays on disk for a rollback
+            GatewayHomes.configure(f.home, "io.edgegateway.rules.health-pumps.cfg", Map.of("detector.asset",
+                    "pump-h", "tick.ms", "1000", "learn.duration", "400 ticks", "model.generation", "2"));
+            assertThat(f.gateway.awaitLog("generation 2, models in", Duration.ofSeconds(20)))
+                    .as("log:%n%s", f.gateway.logText()).isTrue();
+            Thread.sleep(500);
+            publish(f, pump, 0);
+            publish(f, pump, 0);
+            assertThat(f.gateway.awaitLog("pump-h learns its normal behaviour for 400 ticks (generation 2)",
+                    Duration.ofSeconds(20))).as("log:%n%s", f.gateway.logText()).isTrue();
+            assertThat(stored).exists();
         }
     }
 }
