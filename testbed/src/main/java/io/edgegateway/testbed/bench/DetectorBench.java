@@ -214,7 +214,8 @@ public final class DetectorBench implements Callable<Integer> {
         return bytes;
     }
 
-    private static long usedAfterGc() throws InterruptedException {
+    /** Heap in use after a full GC (three, a little apart). */
+    static long usedAfterGc() throws InterruptedException {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {
             System.gc();

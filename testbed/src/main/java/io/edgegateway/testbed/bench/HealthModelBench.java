@@ -119,9 +119,9 @@ final class HealthModelBench {
         if (held[instances - 1] == null) {
             throw new IllegalStateException("nothing held");
         }
-        long withAssets = usedAfterGc();
+        long withAssets = DetectorBench.usedAfterGc();
         java.util.Arrays.fill(held, null);
-        long bytes = (withAssets - usedAfterGc()) / instances;
+        long bytes = (withAssets - DetectorBench.usedAfterGc()) / instances;
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("signals", n);
@@ -191,12 +191,4 @@ final class HealthModelBench {
         throw new AssertionError();
     }
 
-    private static long usedAfterGc() throws InterruptedException {
-        Runtime rt = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-        }
-        return rt.totalMemory() - rt.freeMemory();
-    }
 }

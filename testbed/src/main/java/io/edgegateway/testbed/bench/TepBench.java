@@ -9,11 +9,9 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.edgegateway.rules.health.internal.model.AlarmState;
 import io.edgegateway.rules.health.internal.model.HealthModel;
 import io.edgegateway.rules.health.internal.model.HealthModelLearner;
 import io.edgegateway.rules.health.internal.model.HealthModelSettings;
-import io.edgegateway.rules.health.internal.model.HealthMonitor;
 import io.edgegateway.rules.health.internal.model.ReferencePca;
 import io.edgegateway.testbed.tep.TepData;
 import io.edgegateway.testbed.tep.TepEvaluation;
@@ -57,17 +55,10 @@ public final class TepBench implements Callable<Integer> {
         long t0 = System.nanoTime();
         HealthModel model = HealthModelLearner.learn(TepData.variableNames(), training, HealthModelSettings.defaults());
         double learnMillis = (System.nanoTime() - t0) / 1e6;
-        TepEvaluation.Result health = TepEvaluation.evaluate(dir, () -> {
-            HealthMonitor monitor = model.newMonitor();
-            AlarmState alarm = AlarmState.defaults();
-            return row -> {
-                alarm.update(monitor.update(row));
-                return alarm.active();
-            };
-        });
+        TepEvaluation.Result health = TepEvaluation.evaluate(dir, TepEvaluation.healthModel(model));
 
         ReferencePca reference = ReferencePca.fit(training, 0.90, 0.99);
-        TepEvaluation.Result baseline = TepEvaluation.evaluate(dir, () -> reference::alarm);
+        TepEvaluation.Result baseline = TepEvaluation.evaluate(dir, TepEvaluation.reference(reference));
 
         int better = 0;
         int atLeast = 0;

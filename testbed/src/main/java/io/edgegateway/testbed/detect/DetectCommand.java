@@ -79,14 +79,8 @@ public final class DetectCommand implements Callable<Integer> {
             description = "With --detector asset: the first N rows are normal operation to learn from.")
     private Integer trainRows;
 
-    @Option(names = "--time-column", paramLabel = "NAME",
-            description = "The time column. Default: the first column named time, timestamp, date or datetime"
-                    + " (any case), else the first column.")
-    private String timeColumn;
-
-    @Option(names = "--separator", paramLabel = "CHAR",
-            description = "The field separator. Default: detected from the header (',', ';', tab or '|').")
-    private Character separator;
+    @CommandLine.Mixin
+    private CsvOptions csv;
 
     @Option(names = "--threshold", paramLabel = "X",
             description = "Alarm threshold on the combined score, in (0, 1]. Default: the detector's alert threshold"
@@ -109,6 +103,15 @@ public final class DetectCommand implements Callable<Integer> {
         if (!asset && trainRows != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--train-rows is for --detector asset only");
         }
+        if (asset) {
+            try {
+                return detectAsset(stdout);
+            } catch (IOException | DetectException e) {
+                err.println("detect: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+        }
         ConformalSettings settings = ConformalSettings.defaults();
         double alarmAt = threshold != null ? threshold : settings.alertThreshold();
         if (!(alarmAt > 0 && alarmAt <= 1)) {
@@ -122,7 +125,7 @@ public final class DetectCommand implements Callable<Integer> {
             if (header.startsWith("\uFEFF")) {
                 header = header.substring(1);
             }
-            char sep = separator != null ? separator : detectSeparator(header);
+            char sep = csv.separator != null ? csv.separator : detectSeparator(header);
             String[] names = split(header, sep);
             int timeIndex = timeIndex(names);
             List<String> lines = new ArrayList<>();
@@ -142,9 +145,6 @@ public final class DetectCommand implements Callable<Integer> {
             if (columns.isEmpty()) {
                 throw new DetectException(input + ": no numeric column besides the time column '" + names[timeIndex]
                         + "'");
-            }
-            if (asset) {
-                return detectAsset(names, timeIndex, columns, lines, sep, stdout);
             }
             ConformalScorer[] scorers = new ConformalScorer[columns.size()];
             for (int i = 0; i < scorers.length; i++) {
@@ -191,34 +191,29 @@ public final class DetectCommand implements Callable<Integer> {
         }
     }
 
-    private int detectAsset(String[] names, int timeIndex, List<Integer> columns, List<String> lines, char sep,
-                            PrintWriter stdout) throws IOException {
-        List<String> signals = columns.stream().map(c -> names[c]).toList();
-        double[][] rows = new double[lines.size()][columns.size()];
-        String[] times = new String[lines.size()];
-        for (int r = 0; r < lines.size(); r++) {
-            String[] cells = split(lines.get(r), sep);
-            if (cells.length <= timeIndex) {
-                throw new DetectException(input + ":" + (r + 2) + ": no time cell");
-            }
-            parseTime(cells[timeIndex], r + 2); // checked, as for the conformal detector
-            times[r] = cells[timeIndex].trim();
-            for (int i = 0; i < columns.size(); i++) {
-                int c = columns.get(i);
-                rows[r][i] = c < cells.length ? parseNumber(cells[c]) : Double.NaN;
-            }
+    private int detectAsset(PrintWriter stdout) throws IOException {
+        CsvTable table = CsvTable.read(input, csv.separator, csv.timeColumn);
+        if (trainRows > table.rows().size()) {
+            throw new DetectException(input + ": --train-rows " + trainRows + " is more than the "
+                    + table.rows().size() + " rows of the file");
+        }
+        double[][] rows;
+        try {
+            rows = table.rowsCarriedForward(trainRows);
+        } catch (DetectException e) {
+            throw new DetectException(input + ": " + e.getMessage() + " (the learning rows)");
         }
         AssetDetection.Summary summary;
         Files.createDirectories(out.toAbsolutePath().getParent());
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            writer.write(names[timeIndex] + ",anomaly_score,alarm,top_signals\n");
-            summary = AssetDetection.run(signals, rows, trainRows, times, writer);
+            writer.write(table.timeName() + ",anomaly_score,alarm,top_signals\n");
+            summary = AssetDetection.run(table.signals(), rows, trainRows, table.times(), writer);
         } catch (DetectException e) {
             Files.deleteIfExists(out);
             throw new DetectException(input + ": " + e.getMessage());
         }
         stdout.printf(Locale.ROOT, "%d rows, %d signal(s), learnt on the first %d (%d principal components), alarm"
-                + " raised %d time(s), active on %d row(s) -> %s%n", lines.size(), signals.size(), trainRows,
+                + " raised %d time(s), active on %d row(s) -> %s%n", rows.length, table.signals().size(), trainRows,
                 summary.components(), summary.raised(), summary.alarmRows(), out);
         stdout.flush();
         return 0;
@@ -245,13 +240,13 @@ public final class DetectCommand implements Callable<Integer> {
     }
 
     private int timeIndex(String[] names) {
-        if (timeColumn != null) {
+        if (csv.timeColumn != null) {
             for (int c = 0; c < names.length; c++) {
-                if (names[c].equals(timeColumn)) {
+                if (names[c].equals(csv.timeColumn)) {
                     return c;
                 }
             }
-            throw new CommandLine.ParameterException(spec.commandLine(), "--time-column: no column '" + timeColumn
+            throw new CommandLine.ParameterException(spec.commandLine(), "--time-column: no column '" + csv.timeColumn
                     + "' in " + List.of(names));
         }
         for (int c = 0; c < names.length; c++) {

@@ -4,13 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,14 +72,8 @@ public final class FitCommand implements Callable<Integer> {
             description = "The bundle's version; a higher one replaces a lower one (default: ${DEFAULT-VALUE}).")
     private String version;
 
-    @Option(names = "--time-column", paramLabel = "NAME",
-            description = "The time column. Default: the first column named time, timestamp, date or datetime"
-                    + " (any case), else the first column.")
-    private String timeColumn;
-
-    @Option(names = "--separator", paramLabel = "CHAR",
-            description = "The field separator. Default: detected from the header (',', ';', tab or '|').")
-    private Character separator;
+    @CommandLine.Mixin
+    private CsvOptions csv;
 
     @Option(names = "--json", description = "Print the validation report as one JSON object on stdout.")
     private boolean json;
@@ -99,8 +90,8 @@ public final class FitCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            CsvTable table = CsvTable.read(input, separator, timeColumn);
-            double[][] rows = table.rowsCarriedForward();
+            CsvTable table = CsvTable.read(input, csv.separator, csv.timeColumn);
+            double[][] rows = table.rowsCarriedForward(table.rows().size());
             HealthModel model;
             long t0 = System.nanoTime();
             try {
@@ -193,87 +184,5 @@ public final class FitCommand implements Callable<Integer> {
         j.putNextEntry(e);
         j.write(bytes);
         j.closeEntry();
-    }
-
-    /** A CSV of a time column and numeric signal columns, read with the same rules as {@code detect}. */
-    record CsvTable(List<String> signals, List<double[]> rows) {
-
-        static CsvTable read(Path file, Character separator, String timeColumn) throws IOException {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.isEmpty()) {
-                throw new DetectCommand.DetectException(file + " is empty (no header)");
-            }
-            String header = lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(0);
-            char sep = separator != null ? separator : DetectCommand.detectSeparator(header);
-            String[] names = DetectCommand.split(header, sep);
-            int time = -1;
-            for (int c = 0; c < names.length && time < 0; c++) {
-                String n = names[c].toLowerCase(Locale.ROOT);
-                if (timeColumn != null ? names[c].equals(timeColumn)
-                        : n.equals("time") || n.equals("timestamp") || n.equals("date") || n.equals("datetime")) {
-                    time = c;
-                }
-            }
-            if (time < 0) {
-                if (timeColumn != null) {
-                    throw new DetectCommand.DetectException(file + ": no column '" + timeColumn + "' in "
-                            + List.of(names));
-                }
-                time = 0;
-            }
-            List<String> signals = new ArrayList<>();
-            List<Integer> columns = new ArrayList<>();
-            for (int c = 0; c < names.length; c++) {
-                if (c != time) {
-                    signals.add(names[c]);
-                    columns.add(c);
-                }
-            }
-            if (signals.isEmpty()) {
-                throw new DetectCommand.DetectException(file + ": no signal column besides the time column");
-            }
-            List<double[]> rows = new ArrayList<>();
-            for (int l = 1; l < lines.size(); l++) {
-                if (lines.get(l).isBlank()) {
-                    continue;
-                }
-                String[] cells = DetectCommand.split(lines.get(l), sep);
-                double[] row = new double[signals.size()];
-                for (int i = 0; i < row.length; i++) {
-                    int c = columns.get(i);
-                    row[i] = c < cells.length ? DetectCommand.parseNumber(cells[c]) : Double.NaN;
-                    if (Double.isNaN(row[i]) && c < cells.length && !cells[c].isEmpty()) {
-                        throw new DetectCommand.DetectException(file + ":" + (l + 1) + ": column '" + signals.get(i)
-                                + "': not a number: '" + cells[c] + "'");
-                    }
-                }
-                rows.add(row);
-            }
-            return new CsvTable(signals, rows);
-        }
-
-        /** The rows, an empty cell taking the signal's previous value (the first value before it). */
-        double[][] rowsCarriedForward() {
-            double[][] out = rows.toArray(new double[0][]);
-            for (int j = 0; j < signals.size(); j++) {
-                int first = -1;
-                for (int r = 0; r < out.length; r++) {
-                    if (Double.isNaN(out[r][j])) {
-                        if (first >= 0) {
-                            out[r][j] = out[r - 1][j];
-                        }
-                    } else if (first < 0) {
-                        first = r;
-                    }
-                }
-                if (first < 0) {
-                    throw new DetectCommand.DetectException("column '" + signals.get(j) + "' has no number");
-                }
-                for (int r = 0; r < first; r++) {
-                    out[r][j] = out[first][j];
-                }
-            }
-            return out;
-        }
     }
 }

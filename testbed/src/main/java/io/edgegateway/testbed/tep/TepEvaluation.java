@@ -9,6 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.edgegateway.rules.health.internal.model.AlarmState;
+import io.edgegateway.rules.health.internal.model.HealthModel;
+import io.edgegateway.rules.health.internal.model.HealthMonitor;
+import io.edgegateway.rules.health.internal.model.ReferencePca;
+
 /**
  * Scores a monitor on the Tennessee Eastman test files by the usual protocol (Chiang, Russell &amp; Braatz 2001):
  * false-alarm rate on {@code d00_te.dat} (and, reported beside it, on rows 1-160 of the fault files), fault
@@ -53,6 +58,23 @@ public final class TepEvaluation {
     }
 
     private TepEvaluation() {
+    }
+
+    /** The health model as the gateway runs it: a fresh monitor and the default alarm state per file. */
+    public static Supplier<RowMonitor> healthModel(HealthModel model) {
+        return () -> {
+            HealthMonitor monitor = model.newMonitor();
+            AlarmState alarm = AlarmState.defaults();
+            return row -> {
+                alarm.update(monitor.update(row));
+                return alarm.active();
+            };
+        };
+    }
+
+    /** The textbook reference: a row is in alarm when T² or SPE is over its limit. */
+    public static Supplier<RowMonitor> reference(ReferencePca pca) {
+        return () -> pca::alarm;
     }
 
     public static Result evaluate(Path dir, Supplier<RowMonitor> monitors) throws IOException {

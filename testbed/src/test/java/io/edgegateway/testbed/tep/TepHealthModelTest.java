@@ -10,11 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.edgegateway.rules.health.internal.model.AlarmState;
 import io.edgegateway.rules.health.internal.model.HealthModel;
 import io.edgegateway.rules.health.internal.model.HealthModelLearner;
 import io.edgegateway.rules.health.internal.model.HealthModelSettings;
-import io.edgegateway.rules.health.internal.model.HealthMonitor;
 import io.edgegateway.rules.health.internal.model.ReferencePca;
 import io.edgegateway.testbed.Tools;
 
@@ -29,16 +27,9 @@ class TepHealthModelTest {
     void healthModelMeetsItsTargetsBesideTheTextbookReference() throws Exception {
         double[][] training = TepData.training(TEP);
         HealthModel model = HealthModelLearner.learn(TepData.variableNames(), training, HealthModelSettings.defaults());
-        TepEvaluation.Result health = TepEvaluation.evaluate(TEP, () -> {
-            HealthMonitor monitor = model.newMonitor();
-            AlarmState alarm = AlarmState.defaults();
-            return row -> {
-                alarm.update(monitor.update(row));
-                return alarm.active();
-            };
-        });
+        TepEvaluation.Result health = TepEvaluation.evaluate(TEP, TepEvaluation.healthModel(model));
         ReferencePca reference = ReferencePca.fit(training, 0.90, 0.99);
-        TepEvaluation.Result baseline = TepEvaluation.evaluate(TEP, () -> reference::alarm);
+        TepEvaluation.Result baseline = TepEvaluation.evaluate(TEP, TepEvaluation.reference(reference));
 
         // the targets: avg FDR over the 18 detectable faults >= 0.85 at a false-alarm rate <= 5 %
         assertThat(health.far()).isLessThanOrEqualTo(0.05);
