@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -152,9 +153,9 @@ public class HealthModelRule implements Detector {
     private final ServiceRegistration<HealthReporter> reporter;
     private final String assetType;
     private final FittedModels fitted;
-    private final java.util.concurrent.atomic.LongAdder modelsLearnt = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder modelsLoaded = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder modelFailures = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder modelsLearnt = new LongAdder();
+    private final LongAdder modelsLoaded = new LongAdder();
+    private final LongAdder modelFailures = new LongAdder();
 
     @Activate
     public HealthModelRule(Config config, BundleContext context, Map<String, Object> properties) {
@@ -173,9 +174,6 @@ public class HealthModelRule implements Detector {
             t.setDaemon(true);
             return t;
         });
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(HealthReporter.NAME, "health-model-" + alias);
-        this.reporter = context.registerService(HealthReporter.class, this::health, props);
         this.assetType = config.asset_type().isBlank() ? null : config.asset_type().trim();
         if (assetType != null) {
             fitted = new FittedModels(context, assetType, serving -> serving.ifPresent(
@@ -184,6 +182,9 @@ public class HealthModelRule implements Detector {
         } else {
             fitted = null;
         }
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(HealthReporter.NAME, "health-model-" + alias);
+        this.reporter = context.registerService(HealthReporter.class, this::health, props); // last: reads the rest
         LOG.info("Health model '{}' for assets {}: tick {} ms, learning {} ticks, generation {}, models in {}", alias,
                 config.detector_asset(), settings.tickMillis(), settings.learnTicks(), settings.generation(),
                 store.dir());
