@@ -79,9 +79,18 @@ class SecurityTest {
         X509Certificate server = selfSigned("pem server", "urn:pem");
         String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
                 server.getEncoded()) + "\n-----END CERTIFICATE-----\n";
-        Files.writeString(pki.trusted().resolve("server.pem"), pem);
         Files.writeString(pki.trusted().resolve("README.txt"), "not a certificate");
-        new TrustListValidator(pki, m -> { }).validateCertificateChain(List.of(server), null, null);
+        List<String> reported = new ArrayList<>();
+        TrustListValidator validator = new TrustListValidator(pki, reported::add);
+        // not trusted yet: the README beside it does not count
+        assertThatThrownBy(() -> validator.validateCertificateChain(List.of(server), null, null))
+                .isInstanceOf(UaException.class).hasMessageContaining("is not trusted");
+        assertThat(reported).hasSize(1);
+
+        Files.writeString(pki.trusted().resolve("server.pem"), pem);
+        org.assertj.core.api.Assertions.assertThatCode(
+                () -> validator.validateCertificateChain(List.of(server), null, null)).doesNotThrowAnyException();
+        assertThat(reported).as("nothing more rejected once the PEM file is trusted").hasSize(1);
     }
 
     @Test
