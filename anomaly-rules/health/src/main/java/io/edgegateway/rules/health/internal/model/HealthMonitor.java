@@ -19,6 +19,8 @@ public final class HealthMonitor {
     private final double[] change;
     private final double[] changeZ;
     private final double[] previous;
+    /** Scratch: T² and SPE of one projection. */
+    private final double[] pair = new double[2];
     private boolean hasPrevious;
     /** Ring buffers: standardised vectors, T², SPE (level window); dynamics values (dynamics window). */
     private final double[][] zRing;
@@ -62,8 +64,9 @@ public final class HealthMonitor {
         level.standardise(x, z);
         int slot = (int) (ticks % levelWindow);
         System.arraycopy(z, 0, zRing[slot], 0, m);
-        t2Ring[slot] = level.t2(z);
-        speRing[slot] = level.spe(z);
+        level.t2AndSpe(z, pair);
+        t2Ring[slot] = pair[0];
+        speRing[slot] = pair[1];
 
         for (int j = 0; j < m; j++) {
             change[j] = hasPrevious ? x[j] - previous[j] : 0;
@@ -72,7 +75,8 @@ public final class HealthMonitor {
         hasPrevious = true;
         Pca dynamics = model.dynamics();
         dynamics.standardise(change, changeZ);
-        dynRing[(int) (ticks % dynamicsWindow)] = dynamics.t2(changeZ) + dynamics.spe(changeZ);
+        dynamics.t2AndSpe(changeZ, pair);
+        dynRing[(int) (ticks % dynamicsWindow)] = pair[0] + pair[1];
         ticks++;
 
         int inLevel = (int) Math.min(ticks, levelWindow);

@@ -148,28 +148,25 @@ public final class Pca {
         }
     }
 
-    /** Hotelling T² of a standardised vector: the model subspace, each component in units of its variance. */
-    public double t2(double[] z) {
+    /**
+     * Hotelling T² and SPE (Q) of a standardised vector, from one projection onto the model subspace: T² is the
+     * squared distance inside it, each component in units of its variance; SPE the squared length of the part
+     * outside it. Writes {@code out[0] = T²}, {@code out[1] = SPE}.
+     */
+    public void t2AndSpe(double[] z, double[] out) {
         double t2 = 0;
+        double explained = 0;
         for (int k = 0; k < retained; k++) {
             double score = dot(loadings[k], z);
             t2 += score * score / eigenvalues[k];
+            explained += score * score;
         }
-        return t2;
-    }
-
-    /** SPE (Q) of a standardised vector: the squared length of its part outside the model subspace. */
-    public double spe(double[] z) {
         double length2 = 0;
         for (double v : z) {
             length2 += v * v;
         }
-        double explained = 0;
-        for (int k = 0; k < retained; k++) {
-            double score = dot(loadings[k], z);
-            explained += score * score;
-        }
-        return Math.max(0, length2 - explained);
+        out[0] = t2;
+        out[1] = Math.max(0, length2 - explained);
     }
 
     /**

@@ -15,6 +15,7 @@ public final class ReferencePca {
     private final double t2Limit;
     private final double speLimit;
     private final double[] z;
+    private final double[] pair = new double[2];
 
     private ReferencePca(Pca pca, double t2Limit, double speLimit) {
         this.pca = pca;
@@ -72,6 +73,7 @@ public final class ReferencePca {
     /** True when the row's T² or SPE is over its limit. Not thread-safe (one scratch vector). */
     public boolean alarm(double[] x) {
         pca.standardise(x, z);
-        return pca.t2(z) > t2Limit || pca.spe(z) > speLimit;
+        pca.t2AndSpe(z, pair);
+        return pair[0] > t2Limit || pair[1] > speLimit;
     }
 }

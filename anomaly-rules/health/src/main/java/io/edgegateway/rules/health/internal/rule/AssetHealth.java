@@ -47,9 +47,13 @@ public final class AssetHealth {
 
     public enum Phase { LEARNING, FITTING, MONITORING, FAILED }
 
-    /** What the health reporter shows of an asset. */
-    public record Status(String assetId, Phase phase, int learntTicks, int learnTicks, List<String> staleSignals,
-                  List<String> ignoredSignals, Instant alarmSince, double index, String problem) {
+    /**
+     * What the health reporter shows of an asset: its state, and counters of ticks closed, incomplete (a stale or
+     * BAD signal), skipped (no sample at all) and learning restarts (a new signal while learning).
+     */
+    public record Status(String assetId, Phase phase, List<String> staleSignals, List<String> ignoredSignals,
+                         Instant alarmSince, String problem, long ticks, long ticksIncomplete, long ticksSkipped,
+                         long learningRestarts) {
     }
 
     /** Where frozen models go, and what happens when a fit or a store fails (logging, counters). */
@@ -81,7 +85,6 @@ public final class AssetHealth {
     private AlarmState alarm;
     private Instant alarmSince;
     private String alarmSignal;
-    private double index;
     private String problem = "";
     private final TreeSet<String> stale = new TreeSet<>();
     private final TreeSet<String> ignored = new TreeSet<>();
@@ -226,7 +229,7 @@ public final class AssetHealth {
     }
 
     private Detection judge(double[] x) {
-        index = monitor.update(x);
+        double index = monitor.update(x);
         AlarmState.Transition transition = alarm.update(index);
         Instant at = Instant.ofEpochMilli(tickEnd);
         if (transition == AlarmState.Transition.RAISED) {
@@ -284,9 +287,9 @@ public final class AssetHealth {
     }
 
     public synchronized Status status() {
-        int learntTicks = phase == Phase.LEARNING ? learnt.size() : settings.learnTicks();
-        return new Status(assetId, phase, learntTicks, settings.learnTicks(), List.copyOf(stale),
-                List.copyOf(ignored), alarm != null && alarm.active() ? alarmSince : null, index, problem);
+        return new Status(assetId, phase, List.copyOf(stale), List.copyOf(ignored),
+                alarm != null && alarm.active() ? alarmSince : null, problem, ticks, ticksIncomplete, ticksSkipped,
+                learningRestarts);
     }
 
     synchronized HealthModel model() {

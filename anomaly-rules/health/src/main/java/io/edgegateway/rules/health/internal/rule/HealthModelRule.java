@@ -323,6 +323,10 @@ public class HealthModelRule implements Detector {
         counters.put("models_learnt", modelsLearnt.sum());
         counters.put("models_loaded", modelsLoaded.sum());
         counters.put("model_failures", modelFailures.sum());
+        counters.put("ticks", statuses.stream().mapToLong(AssetHealth.Status::ticks).sum());
+        counters.put("ticks_incomplete", statuses.stream().mapToLong(AssetHealth.Status::ticksIncomplete).sum());
+        counters.put("ticks_skipped", statuses.stream().mapToLong(AssetHealth.Status::ticksSkipped).sum());
+        counters.put("learning_restarts", statuses.stream().mapToLong(AssetHealth.Status::learningRestarts).sum());
         List<String> problems = new ArrayList<>();
         for (AssetHealth.Status s : statuses) {
             if (s.phase() == AssetHealth.Phase.FAILED) {
